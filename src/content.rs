@@ -1,0 +1,438 @@
+//! Reading the inputs: walks content/ and the theme, splits and parses YAML front matter with
+//! file-accurate line numbers. The only module that reads files and the only user of serde_yaml.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use walkdir::WalkDir;
+
+use crate::config::{Config, join};
+use crate::error::{Diagnostic, Error, Result, explain_unknown_field};
+
+/// A date written `YYYY-MM-DD`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Date(pub jiff::civil::Date);
+
+impl<'de> Deserialize<'de> for Date {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        let valid = text.len() == 10 && text.as_bytes().get(4) == Some(&b'-');
+        match text.parse::<jiff::civil::Date>() {
+            Ok(date) if valid => Ok(Date(date)),
+            _ => Err(serde::de::Error::custom(format!(
+                "invalid date `{text}`: write dates as YYYY-MM-DD, e.g. 2025-01-22"
+            ))),
+        }
+    }
+}
+
+impl Serialize for Date {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_str(&self.0)
+    }
+}
+
+/// A number the theme draws as a chart.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Figure {
+    pub label: String,
+    pub value: f64,
+    #[serde(default)]
+    pub unit: String,
+}
+
+/// A citation.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    pub publisher: String,
+    pub url: String,
+    #[serde(default)]
+    pub title: Option<String>,
+}
+
+/// Free values for templates (`extra:` in front matter).
+pub type Extra = serde_json::Map<String, serde_json::Value>;
+
+/// A page's front matter.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageMeta {
+    pub title: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub weight: i64,
+    #[serde(default)]
+    pub date: Option<Date>,
+    #[serde(default)]
+    pub updated: Option<Date>,
+    #[serde(default)]
+    pub authors: Option<Vec<String>>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub draft: bool,
+    #[serde(default)]
+    pub slug: Option<String>,
+    #[serde(default)]
+    pub template: Option<String>,
+    #[serde(default)]
+    pub figures: Vec<Figure>,
+    #[serde(default)]
+    pub sources: Vec<Source>,
+    #[serde(default)]
+    pub extra: Extra,
+}
+
+/// How a section orders its pages.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SortBy {
+    #[default]
+    Weight,
+    Title,
+    Date,
+}
+
+/// A section's front matter (`_index.md`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SectionMeta {
+    pub title: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub weight: i64,
+    #[serde(default)]
+    pub sort_by: SortBy,
+    #[serde(default)]
+    pub page_template: Option<String>,
+    #[serde(default)]
+    pub extra: Extra,
+}
+
+/// One Markdown file: where it is, its front matter and its body.
+#[derive(Debug, Clone)]
+pub struct Document<M> {
+    /// The path to show in messages (`content/steps/01-accept.md`).
+    pub path: PathBuf,
+    /// Relative to the content dir, `/`-separated (`steps/01-accept.md`).
+    pub rel: String,
+    pub meta: M,
+    pub body: String,
+    /// The 1-based line of the file on which the body starts.
+    pub body_line: usize,
+    /// Lines of the front matter keys, for errors found after parsing.
+    pub key_lines: Vec<(String, usize)>,
+}
+
+impl<M> Document<M> {
+    /// The file line of a top-level front matter key, or 1.
+    pub fn line_of(&self, key: &str) -> usize {
+        self.key_lines
+            .iter()
+            .find(|(k, _)| k == key)
+            .map_or(1, |(_, l)| *l)
+    }
+}
+
+/// A non-Markdown file of the content dir or the theme's static dir, copied as is.
+#[derive(Debug, Clone)]
+pub struct Asset {
+    pub source: PathBuf,
+    /// Output path relative to the site root, `/`-separated.
+    pub rel: String,
+}
+
+/// Everything in the content dir.
+#[derive(Debug, Default)]
+pub struct Content {
+    pub sections: Vec<Document<SectionMeta>>,
+    pub pages: Vec<Document<PageMeta>>,
+    pub assets: Vec<Asset>,
+}
+
+/// A theme: its templates' text and its static files.
+#[derive(Debug, Default)]
+pub struct Theme {
+    /// (name relative to templates/, display path, text)
+    pub templates: Vec<(String, PathBuf, String)>,
+    pub statics: Vec<(Asset, Vec<u8>)>,
+}
+
+/// Reads a whole UTF-8 text file; invalid UTF-8 is reported with its line and column.
+pub fn read_text(path: &Path) -> Result<String> {
+    let bytes = fs::read(path).map_err(|e| Error::read(path, e))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let good = e.utf8_error().valid_up_to();
+        let text = String::from_utf8_lossy(&e.as_bytes()[..good]).into_owned();
+        let (line, col) = crate::config::line_col(&text, good);
+        Error::Content(
+            Diagnostic::at(path, line, col, "the file is not valid UTF-8")
+                .with_hint("save the file with UTF-8 encoding"),
+        )
+    })
+}
+
+/// Lists the files under `dir` in sorted order, skipping hidden and editor temporary files,
+/// refusing symlink loops and links that lead outside `fence`.
+pub fn walk(dir: &Path, fence: &Path) -> Result<Vec<(PathBuf, String)>> {
+    let fence = fs::canonicalize(fence).map_err(|e| Error::read(fence, e))?;
+    let mut files = Vec::new();
+    let walker = WalkDir::new(dir).follow_links(true).sort_by_file_name();
+    for entry in walker
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !is_ignored(e.file_name()))
+    {
+        let entry = entry.map_err(|e| walk_error(dir, e))?;
+        if entry.path_is_symlink() {
+            let target =
+                fs::canonicalize(entry.path()).map_err(|e| Error::read(entry.path(), e))?;
+            if !target.starts_with(&fence) {
+                let msg = format!("symlink leads outside the project, to {}", target.display());
+                let hint = "replace the link with a copy of the file inside the project";
+                return Err(Error::Content(
+                    Diagnostic::file(entry.path(), msg).with_hint(hint),
+                ));
+            }
+        }
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path());
+        let rel: Vec<String> = rel
+            .iter()
+            .map(|c| c.to_string_lossy().into_owned())
+            .collect();
+        files.push((entry.path().to_path_buf(), rel.join("/")));
+    }
+    Ok(files)
+}
+
+fn walk_error(dir: &Path, e: walkdir::Error) -> Error {
+    let path = e.path().unwrap_or(dir).to_path_buf();
+    if let Some(ancestor) = e.loop_ancestor() {
+        let msg = format!(
+            "symlink loop: this link leads back to {}",
+            ancestor.display()
+        );
+        return Error::Content(Diagnostic::file(path, msg).with_hint("remove the link"));
+    }
+    match e.into_io_error() {
+        Some(io) => Error::read(&path, io),
+        None => Error::Content(Diagnostic::file(path, "cannot walk this folder")),
+    }
+}
+
+/// Hidden files and editor leftovers are never content.
+pub fn is_ignored(name: &std::ffi::OsStr) -> bool {
+    let name = name.to_string_lossy();
+    name.starts_with('.')
+        || name.starts_with('#')
+        || name.ends_with('~')
+        || name.ends_with(".swp")
+        || name.ends_with(".swx")
+        || name.ends_with(".tmp")
+}
+
+/// Reads and parses every file of the content dir.
+pub fn load(config: &Config) -> Result<Content> {
+    if !config.content_dir.is_dir() {
+        let msg = "the content folder does not exist";
+        let hint = "create it with a `_index.md` home page, or set `content-dir` in book.toml";
+        return Err(Error::Config(
+            Diagnostic::file(&config.content_dir, msg).with_hint(hint),
+        ));
+    }
+    let files = walk(&config.content_dir, &config.root)?;
+    let (markdown, assets): (Vec<_>, Vec<_>) = files
+        .into_iter()
+        .partition(|(path, _)| path.extension().is_some_and(|e| e == "md"));
+    let parsed: Vec<Result<Parsed>> = markdown
+        .into_par_iter()
+        .map(|(path, rel)| parse_file(&path, rel))
+        .collect();
+    let mut content = Content {
+        assets: assets
+            .into_iter()
+            .map(|(source, rel)| Asset { source, rel })
+            .collect(),
+        ..Content::default()
+    };
+    let mut errors = Vec::new();
+    for item in parsed {
+        match item {
+            Ok(Parsed::Section(s)) => content.sections.push(s),
+            Ok(Parsed::Page(p)) if p.meta.draft && !config.drafts => {}
+            Ok(Parsed::Page(p)) => content.pages.push(p),
+            Err(e) => errors.push(e),
+        }
+    }
+    match Error::from_list(errors) {
+        Some(e) => Err(e),
+        None => Ok(content),
+    }
+}
+
+/// Reads the theme's templates and static files.
+pub fn load_theme(config: &Config) -> Result<Theme> {
+    if !config.theme_dir.is_dir() {
+        let msg = "the theme folder does not exist";
+        let hint = "set `theme` in [build] of book.toml to a folder of themes/";
+        return Err(Error::Config(
+            Diagnostic::file(&config.theme_dir, msg).with_hint(hint),
+        ));
+    }
+    let templates_dir = join(&config.theme_dir, Path::new("templates"));
+    let static_dir = join(&config.theme_dir, Path::new("static"));
+    let mut theme = Theme::default();
+    if templates_dir.is_dir() {
+        for (path, rel) in walk(&templates_dir, &config.root)? {
+            let text = read_text(&path)?;
+            theme.templates.push((rel, path, text));
+        }
+    }
+    if static_dir.is_dir() {
+        for (source, rel) in walk(&static_dir, &config.root)? {
+            let bytes = fs::read(&source).map_err(|e| Error::read(&source, e))?;
+            theme.statics.push((Asset { source, rel }, bytes));
+        }
+    }
+    Ok(theme)
+}
+
+enum Parsed {
+    Section(Document<SectionMeta>),
+    Page(Document<PageMeta>),
+}
+
+fn parse_file(path: &Path, rel: String) -> Result<Parsed> {
+    let text = read_text(path)?;
+    if rel == "_index.md" || rel.ends_with("/_index.md") {
+        parse_document(path, rel, &text).map(Parsed::Section)
+    } else {
+        parse_document(path, rel, &text).map(Parsed::Page)
+    }
+}
+
+/// Splits the front matter off `text` and parses it into `M`.
+pub fn parse_document<M: for<'de> Deserialize<'de>>(
+    path: &Path,
+    rel: String,
+    text: &str,
+) -> Result<Document<M>> {
+    let split = split_front_matter(text).map_err(|(line, msg, hint)| {
+        Error::Content(
+            Diagnostic::at(path, line, 1, msg)
+                .with_hint(hint)
+                .with_source(text),
+        )
+    })?;
+    let meta = parse_yaml::<M>(split.yaml).map_err(|(line, col, msg, hint)| {
+        let mut d = Diagnostic::at(path, line + split.yaml_line - 1, col, msg);
+        d.hint = hint;
+        Error::Content(d.with_source(text))
+    })?;
+    Ok(Document {
+        path: path.to_path_buf(),
+        rel,
+        meta,
+        body: split.body.to_string(),
+        body_line: split.body_line,
+        key_lines: key_lines(split.yaml, split.yaml_line),
+    })
+}
+
+struct Split<'a> {
+    yaml: &'a str,
+    /// File line of the first YAML line.
+    yaml_line: usize,
+    body: &'a str,
+    body_line: usize,
+}
+
+type SplitError = (usize, &'static str, &'static str);
+
+fn split_front_matter(text: &str) -> std::result::Result<Split<'_>, SplitError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let is_fence = |line: &str| line.trim_end() == "---";
+    let first = text.split('\n').next().unwrap_or("");
+    if !is_fence(first) {
+        return Err((
+            1,
+            "missing front matter: the file must start with a `---` line",
+            "begin the file with `---`, a line `title: ...`, and another `---`",
+        ));
+    }
+    let yaml_start = first.len() + 1;
+    let mut offset = yaml_start;
+    for (i, line) in text.get(yaml_start..).unwrap_or("").split('\n').enumerate() {
+        if is_fence(line) {
+            let body_start = (offset + line.len() + 1).min(text.len());
+            return Ok(Split {
+                yaml: text.get(yaml_start..offset).unwrap_or(""),
+                yaml_line: 2,
+                body: text.get(body_start..).unwrap_or(""),
+                body_line: i + 3,
+            });
+        }
+        offset += line.len() + 1;
+    }
+    Err((
+        1,
+        "the front matter is never closed",
+        "end the front matter with a line holding only `---`",
+    ))
+}
+
+type YamlError = (usize, usize, String, Option<String>);
+
+fn parse_yaml<M: for<'de> Deserialize<'de>>(yaml: &str) -> std::result::Result<M, YamlError> {
+    let source = if yaml.trim().is_empty() { "{}" } else { yaml };
+    serde_yaml::from_str(source).map_err(|e| {
+        let (line, col) = e
+            .location()
+            .map_or((1, 1), |l| (l.line().max(1), l.column().max(1)));
+        let full = e.to_string();
+        let message = match full.rfind(" at line ") {
+            Some(i) => full[..i].to_string(),
+            None => full,
+        };
+        let (message, hint) = explain_yaml(message);
+        (line, col, message, hint)
+    })
+}
+
+fn explain_yaml(message: String) -> (String, Option<String>) {
+    if let Some((msg, hint)) = explain_unknown_field(&message) {
+        return (msg, Some(hint));
+    }
+    let hint = if message.starts_with("missing field `title`") {
+        Some("every page and section needs `title: ...` in its front matter")
+    } else if message.contains("expected a boolean") {
+        Some("write `true` or `false`")
+    } else if message.contains("repetition limit") || message.contains("recursion limit") {
+        Some("front matter this large or deep is refused; simplify it")
+    } else if message.contains("expected struct") || message.starts_with("invalid type: sequence") {
+        Some("front matter is a mapping of `key: value` lines")
+    } else {
+        None
+    };
+    (message, hint.map(str::to_string))
+}
+
+/// The file line of each top-level key of the front matter.
+fn key_lines(yaml: &str, first_line: usize) -> Vec<(String, usize)> {
+    yaml.split('\n')
+        .enumerate()
+        .filter(|(_, l)| l.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_'))
+        .filter_map(|(i, l)| {
+            l.split_once(':')
+                .map(|(k, _)| (k.trim().to_string(), i + first_line))
+        })
+        .collect()
+}

@@ -1,0 +1,128 @@
+//! The machine-readable files of the site: sitemap.xml, robots.txt and the Atom feed. Pure.
+
+use std::fmt::Write;
+
+use crate::config::Config;
+use crate::site::{Node, Site};
+
+/// Escapes text for XML content and attribute values.
+pub fn xml_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Every page and section, in reading order, with the last date the content gives.
+pub fn sitemap(config: &Config, site: &Site) -> String {
+    let mut out = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
+    for node in &site.reading_order {
+        let (path, date) = match *node {
+            Node::Section(s) => (&site.sections[s].path, None),
+            Node::Page(p) => {
+                let meta = &site.pages[p].doc.meta;
+                (&site.pages[p].path, meta.updated.or(meta.date))
+            }
+        };
+        let loc = xml_escape(&config.base.permalink(path));
+        let _ = match date {
+            Some(d) => writeln!(
+                out,
+                "  <url><loc>{loc}</loc><lastmod>{}</lastmod></url>",
+                d.0
+            ),
+            None => writeln!(out, "  <url><loc>{loc}</loc></url>"),
+        };
+    }
+    out.push_str("</urlset>\n");
+    out
+}
+
+pub fn robots(config: &Config) -> String {
+    let sitemap = config
+        .base
+        .permalink(&format!("{}sitemap.xml", config.base.path));
+    format!("User-agent: *\nAllow: /\n\nSitemap: {sitemap}\n")
+}
+
+/// An Atom feed of the dated pages, newest first.
+pub fn atom(config: &Config, site: &Site) -> String {
+    let mut dated: Vec<usize> = (0..site.pages.len())
+        .filter(|&p| site.pages[p].doc.meta.date.is_some())
+        .collect();
+    dated.sort_by(|&a, &b| {
+        let (a, b) = (&site.pages[a], &site.pages[b]);
+        (b.doc.meta.date, a.order).cmp(&(a.doc.meta.date, b.order))
+    });
+    let updated = dated
+        .iter()
+        .filter_map(|&p| {
+            site.pages[p]
+                .doc
+                .meta
+                .updated
+                .or(site.pages[p].doc.meta.date)
+        })
+        .max()
+        .map_or_else(|| "1970-01-01".to_string(), |d| d.0.to_string());
+    let home = config.base.permalink(&config.base.path);
+    let feed = config
+        .base
+        .permalink(&format!("{}atom.xml", config.base.path));
+    let mut out = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"",
+    );
+    let _ = write!(
+        out,
+        "{}\">\n  <title>{}</title>\n  <id>{}</id>\n  <link rel=\"alternate\" href=\"{}\"/>\n  <link rel=\"self\" href=\"{}\"/>\n  <updated>{updated}T00:00:00Z</updated>\n",
+        xml_escape(&config.language),
+        xml_escape(&config.title),
+        xml_escape(&home),
+        xml_escape(&home),
+        xml_escape(&feed),
+    );
+    for author in &config.authors {
+        let _ = writeln!(
+            out,
+            "  <author><name>{}</name></author>",
+            xml_escape(author)
+        );
+    }
+    for p in dated {
+        entry(&mut out, config, site, p);
+    }
+    out.push_str("</feed>\n");
+    out
+}
+
+fn entry(out: &mut String, config: &Config, site: &Site, p: usize) {
+    let page = &site.pages[p];
+    let meta = &page.doc.meta;
+    let link = xml_escape(&config.base.permalink(&page.path));
+    let published = meta.date.map(|d| d.0.to_string()).unwrap_or_default();
+    let updated = meta
+        .updated
+        .or(meta.date)
+        .map(|d| d.0.to_string())
+        .unwrap_or_default();
+    let summary = meta
+        .description
+        .as_deref()
+        .unwrap_or(&page.rendered.summary);
+    let _ = write!(
+        out,
+        "  <entry>\n    <title>{}</title>\n    <id>{link}</id>\n    <link rel=\"alternate\" href=\"{link}\"/>\n    <published>{published}T00:00:00Z</published>\n    <updated>{updated}T00:00:00Z</updated>\n    <summary>{}</summary>\n  </entry>\n",
+        xml_escape(&meta.title),
+        xml_escape(summary),
+    );
+}

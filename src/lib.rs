@@ -1,0 +1,212 @@
+//! rekindle: a static site generator for guides. `build()` is the whole pipeline as a handful
+//! of named steps: configure, load, assemble, render, check links, write.
+
+pub mod config;
+pub mod content;
+pub mod error;
+pub mod feeds;
+pub mod links;
+pub mod markdown;
+pub mod output;
+pub mod site;
+pub mod templates;
+pub mod views;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use sha2::{Digest, Sha256};
+
+pub use config::{Config, Overrides};
+pub use error::{Diagnostic, Error, Result};
+
+use links::{Origin, Scan};
+use output::Sink;
+use site::{Node, Site};
+use templates::{Output, Renderer};
+
+/// What to do with the built site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Write it into the build dir.
+    Build,
+    /// Check everything, write nothing.
+    Check,
+}
+
+/// The numbers of the summary line.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub pages: usize,
+    pub sections: usize,
+    pub assets: usize,
+    pub elapsed: Duration,
+    pub dest: PathBuf,
+}
+
+impl std::fmt::Display for Report {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+        write!(
+            f,
+            "{}, {}, {} in {} ms",
+            plural(self.pages, "page"),
+            plural(self.sections, "section"),
+            plural(self.assets, "asset"),
+            self.elapsed.as_millis(),
+        )
+    }
+}
+
+/// Reads `dir/book.toml` and applies the command line's overrides.
+pub fn load_config(dir: &Path, overrides: &Overrides) -> Result<Config> {
+    let file = Config::file(dir);
+    if !file.is_file() {
+        let msg = "no book.toml here: this is not a rekindle project";
+        let hint =
+            "run rekindle in the folder that holds book.toml, or name it: `rekindle build DIR`";
+        return Err(Error::Config(Diagnostic::file(file, msg).with_hint(hint)));
+    }
+    let text = content::read_text(&file)?;
+    Config::parse(dir, &text, overrides)
+}
+
+/// Builds (or checks) the site of the project in `dir`.
+pub fn build(dir: &Path, overrides: &Overrides, mode: Mode) -> Result<Report> {
+    let started = Instant::now();
+    let config = load_config(dir, overrides)?;
+    let content = content::load(&config)?;
+    let theme = content::load_theme(&config)?;
+    let statics: Vec<String> = theme.statics.iter().map(|(a, _)| a.rel.clone()).collect();
+    let site = site::assemble(&config, content, &statics)?;
+    let mut renderer = Renderer::new(&config, &theme, static_hashes(&theme))?;
+    renderer.set_site(&config, &site);
+    let report = Report {
+        pages: site.pages.len(),
+        sections: site.sections.len(),
+        assets: site.assets.len() + theme.statics.len(),
+        elapsed: Duration::ZERO,
+        dest: config.build_dir.clone(),
+    };
+    match mode {
+        Mode::Check => write_site(&config, &site, &renderer, &theme, &output::Discard)?,
+        Mode::Build => {
+            let staging = output::Staging::create(&config)?;
+            write_site(&config, &site, &renderer, &theme, &staging)?;
+            staging.commit(&config.build_dir)?;
+        }
+    }
+    Ok(Report {
+        elapsed: started.elapsed(),
+        ..report
+    })
+}
+
+/// Renders, copies and writes every file of the site into `sink`, then checks every link.
+fn write_site(
+    config: &Config,
+    site: &Site,
+    renderer: &Renderer,
+    theme: &content::Theme,
+    sink: &dyn Sink,
+) -> Result<()> {
+    let scans = Mutex::new(Vec::new());
+    let templates_dir = config::join(&config.theme_dir, Path::new("templates"));
+    renderer.render_all(config, site, &|out: Output| {
+        let (links, ids) = links::scan(&out.html);
+        sink.write(&out.file, out.html.as_bytes())?;
+        let scan = Scan {
+            origin: origin(site, &out, &templates_dir),
+            file: out.file,
+            links,
+            ids,
+        };
+        scans
+            .lock()
+            .map_err(|_| Error::Output(Diagnostic::file(&config.build_dir, "a render failed")))?
+            .push(scan);
+        Ok(())
+    })?;
+    let mut files: Vec<String> = Vec::new();
+    for asset in &site.assets {
+        sink.copy(&asset.rel, &asset.source)?;
+        files.push(asset.rel.clone());
+    }
+    for (asset, bytes) in &theme.statics {
+        sink.write(&asset.rel, bytes)?;
+        files.push(asset.rel.clone());
+    }
+    for (name, text) in extra_files(config, site) {
+        sink.write(name, text.as_bytes())?;
+        files.push(name.to_string());
+    }
+    let mut scans = scans.into_inner().unwrap_or_default();
+    scans.sort_by(|a, b| a.file.cmp(&b.file));
+    files.extend(scans.iter().map(|s| s.file.clone()));
+    links::check(&scans, &files, &config.base.path, &config.base.url)
+}
+
+fn origin(site: &Site, out: &Output, templates_dir: &Path) -> Origin {
+    let template = templates_dir.join(&out.template);
+    let (source, markdown, body_line) = match out.node {
+        Some(Node::Page(p)) => {
+            let page = &site.pages[p];
+            (
+                Some(&page.doc.path),
+                &page.rendered.links,
+                page.doc.body_line,
+            )
+        }
+        Some(Node::Section(s)) => {
+            let section = &site.sections[s];
+            (
+                Some(&section.doc.path),
+                &section.rendered.links,
+                section.doc.body_line,
+            )
+        }
+        None => {
+            return Origin {
+                template,
+                ..Origin::default()
+            };
+        }
+    };
+    Origin {
+        source: source.cloned(),
+        template,
+        markdown: markdown.clone(),
+        body_line,
+    }
+}
+
+/// sitemap.xml, robots.txt, atom.xml, .nojekyll and CNAME.
+fn extra_files(config: &Config, site: &Site) -> Vec<(&'static str, String)> {
+    let mut files = vec![
+        ("sitemap.xml", feeds::sitemap(config, site)),
+        ("robots.txt", feeds::robots(config)),
+        ("atom.xml", feeds::atom(config, site)),
+        (".nojekyll", String::new()),
+    ];
+    if let Some(cname) = &config.cname {
+        files.push(("CNAME", format!("{cname}\n")));
+    }
+    files
+}
+
+/// The first 8 hex digits of the SHA-256 of `bytes`, for cache busting.
+fn short_hash(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    digest.iter().take(4).map(|b| format!("{b:02x}")).collect()
+}
+
+/// The content hash of each of the theme's static files, for `asset()`.
+fn static_hashes(theme: &content::Theme) -> HashMap<String, String> {
+    theme
+        .statics
+        .iter()
+        .map(|(asset, bytes)| (asset.rel.clone(), short_hash(bytes)))
+        .collect()
+}

@@ -1,0 +1,291 @@
+//! Link checking: finds every href, src and id in the rendered HTML and proves each internal
+//! link leads to a file of the site (and each `#anchor` to an id on that page). Pure.
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+
+use percent_encoding::percent_decode_str;
+
+use crate::error::{Diagnostic, Error, Result};
+use crate::markdown::Link;
+use crate::site::is_external;
+
+/// What one rendered HTML file links to and which ids it defines.
+#[derive(Debug, Default)]
+pub struct Scan {
+    /// Output file, relative to the site root.
+    pub file: String,
+    pub links: Vec<String>,
+    pub ids: Vec<String>,
+    /// Where a broken link is reported: the content file (with its Markdown links), or the template.
+    pub origin: Origin,
+}
+
+/// Where the links of an output file come from.
+#[derive(Debug, Default, Clone)]
+pub struct Origin {
+    pub source: Option<PathBuf>,
+    pub template: PathBuf,
+    /// The Markdown links of the source, with lines relative to its body.
+    pub markdown: Vec<Link>,
+    /// The file line where the body starts.
+    pub body_line: usize,
+}
+
+/// Collects the values of `href`, `src` and `id` attributes of the tags, entities decoded.
+pub fn scan(html: &str) -> (Vec<String>, Vec<String>) {
+    let mut links = Vec::new();
+    let mut ids = Vec::new();
+    let mut rest = html;
+    while let Some(lt) = rest.find('<') {
+        rest = &rest[lt + 1..];
+        if let Some(comment) = rest.strip_prefix("!--") {
+            rest = comment.find("-->").map_or("", |end| &comment[end + 3..]);
+            continue;
+        }
+        let name_len = rest
+            .find(|c: char| !c.is_ascii_alphanumeric())
+            .unwrap_or(rest.len());
+        if name_len == 0 {
+            continue;
+        }
+        let name = rest[..name_len].to_ascii_lowercase();
+        rest = attributes(&rest[name_len..], &mut |attr, value| match attr {
+            "href" | "src" => links.push(decode_entities(value)),
+            "id" => ids.push(decode_entities(value)),
+            _ => {}
+        });
+        if name == "script" || name == "style" {
+            let close = format!("</{name}");
+            rest = rest.find(&close).map_or("", |end| &rest[end..]);
+        }
+    }
+    (links, ids)
+}
+
+/// Reads the attributes of a tag up to its `>`, calling `found` for each; returns what follows.
+fn attributes<'a>(mut rest: &'a str, found: &mut dyn FnMut(&str, &str)) -> &'a str {
+    loop {
+        rest = rest.trim_start_matches(|c: char| c.is_ascii_whitespace() || c == '/');
+        if rest.is_empty() || rest.starts_with('>') {
+            return rest.get(1..).unwrap_or("");
+        }
+        let name_len = rest
+            .find(|c: char| c.is_ascii_whitespace() || matches!(c, '=' | '>' | '/'))
+            .unwrap_or(rest.len());
+        let name = rest[..name_len].to_ascii_lowercase();
+        rest = rest[name_len..].trim_start();
+        let Some(after_eq) = rest.strip_prefix('=') else {
+            continue;
+        };
+        let after_eq = after_eq.trim_start();
+        let (value, next) = match after_eq.chars().next() {
+            Some(q @ ('"' | '\'')) => {
+                let body = &after_eq[1..];
+                let end = body.find(q).unwrap_or(body.len());
+                (&body[..end], body.get(end + 1..).unwrap_or(""))
+            }
+            _ => {
+                let end = after_eq
+                    .find(|c: char| c.is_ascii_whitespace() || c == '>')
+                    .unwrap_or(after_eq.len());
+                (&after_eq[..end], &after_eq[end..])
+            }
+        };
+        found(&name, value);
+        rest = next;
+    }
+}
+
+fn decode_entities(value: &str) -> String {
+    if !value.contains('&') {
+        return value.to_string();
+    }
+    value
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#x27;", "'")
+        .replace("&#x2F;", "/")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+/// Checks every link of every scanned file. `files` lists every file of the site
+/// (relative to its root); `base_path` and `base_url` are the site's.
+pub fn check(scans: &[Scan], files: &[String], base_path: &str, base_url: &str) -> Result<()> {
+    let origin = base_url.strip_suffix(base_path).unwrap_or("");
+    let mut paths: HashSet<String> = HashSet::with_capacity(files.len() * 2);
+    for file in files {
+        paths.insert(format!("{base_path}{file}"));
+        if let Some(dir) = file.strip_suffix("index.html") {
+            paths.insert(format!("{base_path}{dir}"));
+        }
+    }
+    let ids: HashMap<String, HashSet<&str>> = scans
+        .iter()
+        .map(|s| {
+            (
+                page_path(base_path, &s.file),
+                s.ids.iter().map(String::as_str).collect(),
+            )
+        })
+        .collect();
+    let mut errors = Vec::new();
+    for scan in scans {
+        let here = page_path(base_path, &scan.file);
+        for link in &scan.links {
+            if let Some(problem) = check_one(link, &here, &paths, &ids, origin) {
+                errors.push(report(scan, link, problem));
+            }
+        }
+    }
+    match Error::from_list(errors) {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// The URL path of an output file: `steps/a/index.html` -> `/base/steps/a/`.
+fn page_path(base_path: &str, file: &str) -> String {
+    match file.strip_suffix("index.html") {
+        Some(dir) => format!("{base_path}{dir}"),
+        None => format!("{base_path}{file}"),
+    }
+}
+
+fn check_one(
+    link: &str,
+    here: &str,
+    paths: &HashSet<String>,
+    ids: &HashMap<String, HashSet<&str>>,
+    origin: &str,
+) -> Option<String> {
+    let link = match link.strip_prefix(origin) {
+        Some(rest) if !origin.is_empty() && rest.starts_with('/') => rest,
+        _ if is_external(link) => return None,
+        _ => link,
+    };
+    let (path, fragment) = link.split_once('#').unwrap_or((link, ""));
+    let path = path.split_once('?').map_or(path, |(p, _)| p);
+    let target = if path.is_empty() {
+        here.to_string()
+    } else if path.starts_with('/') {
+        percent_decode_str(path).decode_utf8_lossy().into_owned()
+    } else {
+        let dir = &here[..here.rfind('/').map_or(0, |i| i + 1)];
+        let joined = format!("{}{}", dir.trim_start_matches('/'), path);
+        let decoded = percent_decode_str(&joined).decode_utf8_lossy().into_owned();
+        match crate::site::normalize(&decoded) {
+            Some(n) if path.ends_with('/') && !n.is_empty() => format!("/{n}/"),
+            Some(n) => format!("/{n}"),
+            None => return Some("it climbs above the site's root".to_string()),
+        }
+    };
+    let target = if paths.contains(&target) {
+        target
+    } else if paths.contains(&format!("{target}/")) {
+        format!("{target}/")
+    } else {
+        return Some(format!("no page or file at `{target}`"));
+    };
+    match ids.get(&target) {
+        Some(page_ids) if !fragment.is_empty() && !page_ids.contains(fragment) => {
+            Some(format!("`{target}` has no anchor `#{fragment}`"))
+        }
+        _ => None,
+    }
+}
+
+fn report(scan: &Scan, link: &str, problem: String) -> Error {
+    let origin = &scan.origin;
+    let written = origin.markdown.iter().find(|l| l.dest == link);
+    let d = match (written, &origin.source) {
+        (Some(l), Some(source)) => {
+            let line = origin.body_line + l.line - 1;
+            let msg = format!("broken link `{link}`: {problem}");
+            let hint = if link.ends_with(".md") || link.contains(".md#") {
+                "link to another page with the relative path of its .md file, e.g. `../steps/01-accept.md`"
+            } else {
+                "fix the path, or the anchor: it is the heading's id"
+            };
+            Diagnostic::at(source, line, l.col, msg).with_hint(hint)
+        }
+        (_, source) => {
+            let msg = format!("broken link `{link}` in `{}`: {problem}", scan.file);
+            let mut d = Diagnostic::file(&origin.template, msg);
+            d.hint = Some(match source {
+                Some(s) => format!(
+                    "while rendering {}; build links with url(path=...)",
+                    s.display()
+                ),
+                None => "build links in templates with url(path=...)".to_string(),
+            });
+            d
+        }
+    };
+    Error::Link(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scan_finds_attributes_not_text() {
+        let html = r#"<a href="/a/">x</a> href="no" <h2 id='t'>t</h2><img src="i.png" alt="">
+            <p>data-href="nope" title="href=fake"</p><a href="/q?a=1&amp;b=2">"#;
+        let (links, ids) = scan(html);
+        assert_eq!(links, vec!["/a/", "i.png", "/q?a=1&b=2"]);
+        assert_eq!(ids, vec!["t"]);
+    }
+
+    fn scan_of(file: &str, links: &[&str], ids: &[&str]) -> Scan {
+        Scan {
+            file: file.to_string(),
+            links: links.iter().map(|s| s.to_string()).collect(),
+            ids: ids.iter().map(|s| s.to_string()).collect(),
+            origin: Origin::default(),
+        }
+    }
+
+    #[test]
+    fn resolves_absolute_relative_and_anchor_links() {
+        let files: Vec<String> = ["index.html", "steps/a/index.html", "style.css"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let ok = [
+            scan_of(
+                "index.html",
+                &[
+                    "/g/steps/a/#x",
+                    "steps/a/",
+                    "/g/style.css?h=1",
+                    "#top",
+                    "https://e.com/",
+                ],
+                &["top"],
+            ),
+            scan_of(
+                "steps/a/index.html",
+                &["../../", "/g/steps/a", "https://x.io/g/steps/a/"],
+                &["x"],
+            ),
+        ];
+        check(&ok, &files, "/g/", "https://x.io/g/").unwrap();
+        let bad = [
+            scan_of(
+                "index.html",
+                &["/g/nope/", "/g/steps/a/#y", "/steps/a/"],
+                &[],
+            ),
+            scan_of("steps/a/index.html", &[], &["x"]),
+        ];
+        let err = check(&bad, &files, "/g/", "https://x.io/g/").unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("no page or file at `/g/nope/`"), "{text}");
+        assert!(text.contains("`/g/steps/a/` has no anchor `#y`"), "{text}");
+        assert!(text.contains("no page or file at `/steps/a/`"), "{text}");
+    }
+}

@@ -1,0 +1,667 @@
+//! Markdown rendering: owns pulldown-cmark options, heading ids, table of contents, link rewriting, summary and word count.
+
+use std::collections::{HashMap, VecDeque};
+use std::ops::Range;
+
+use pulldown_cmark::{CowStr, Event, Parser, Tag, TagEnd, html};
+use serde::Serialize;
+
+/// Markdown settings from book.toml's [markdown] table.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    pub smart_punctuation: bool,
+    pub heading_anchors: bool,
+}
+
+/// One heading of the body, in document order.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Heading {
+    pub level: u8,
+    pub id: String,
+    pub title: String,
+}
+
+/// The h2/h3 outline, nested.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TocEntry {
+    pub level: u8,
+    pub id: String,
+    pub title: String,
+    pub children: Vec<TocEntry>,
+}
+
+/// A link or image destination as written to the HTML (after rewriting), with where it stands in the Markdown body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Link {
+    pub dest: String,
+    /// 1-based line within `body`.
+    pub line: usize,
+    /// 1-based column (in chars) within `body`.
+    pub col: usize,
+}
+
+/// The result of [`render`].
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub html: String,
+    /// Every heading (h1..h6), flat, document order.
+    pub headings: Vec<Heading>,
+    /// Only h2 and h3: each h3 is a child of the h2 before it; an h3 with no h2 before it is top level.
+    pub toc: Vec<TocEntry>,
+    /// Every Link and Image destination, in document order, after rewriting.
+    pub links: Vec<Link>,
+    /// Plain text of the first paragraph (markup stripped, whitespace collapsed, trimmed); "" if none.
+    pub summary: String,
+    /// Words in the text (Text and Code events), split on whitespace.
+    pub word_count: usize,
+}
+
+/// Renders `body` (the Markdown after the front matter) to HTML.
+/// `rewrite` is called with every Link and Image destination exactly as written in the source;
+/// Some(new) replaces it in the HTML (and in `Rendered::links`), None keeps it.
+pub fn render(body: &str, opts: &Options, rewrite: &dyn Fn(&str) -> Option<String>) -> Rendered {
+    let mut md = pulldown_cmark::Options::ENABLE_TABLES
+        | pulldown_cmark::Options::ENABLE_FOOTNOTES
+        | pulldown_cmark::Options::ENABLE_STRIKETHROUGH
+        | pulldown_cmark::Options::ENABLE_TASKLISTS
+        | pulldown_cmark::Options::ENABLE_HEADING_ATTRIBUTES;
+    if opts.smart_punctuation {
+        md |= pulldown_cmark::Options::ENABLE_SMART_PUNCTUATION;
+    }
+    let mut events = Events {
+        inner: Parser::new_ext(body, md).into_offset_iter(),
+        anchors: opts.heading_anchors,
+        rewrite,
+        lines: LineIndex::new(body),
+        queue: VecDeque::new(),
+        heading: None,
+        title: String::new(),
+        ids: HashMap::new(),
+        headings: Vec::new(),
+        links: Vec::new(),
+        summary: Summary::Before,
+        summary_text: String::new(),
+        word_count: 0,
+        in_word: false,
+    };
+    let mut out = String::with_capacity(body.len() * 3 / 2);
+    html::push_html(&mut out, &mut events);
+    let toc = build_toc(&events.headings);
+    Rendered {
+        html: out,
+        headings: events.headings,
+        toc,
+        links: events.links,
+        summary: events.summary_text,
+        word_count: events.word_count,
+    }
+}
+
+/// The id text for a heading or tag: lowercase ASCII slug via the `slug` crate (`slug::slugify`);
+/// returns "section" when the slug would be empty.
+pub fn slugify(text: &str) -> String {
+    let s = slug::slugify(text);
+    if s.is_empty() {
+        "section".to_owned()
+    } else {
+        s
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Summary {
+    Before,
+    In,
+    Done,
+}
+
+/// The event transformer fed to `push_html`; collects headings, links, summary and word count on the way.
+struct Events<'a, 'r, I> {
+    inner: I,
+    anchors: bool,
+    rewrite: &'r dyn Fn(&str) -> Option<String>,
+    lines: LineIndex<'a>,
+    /// Events ready to emit; while inside a heading, the heading's buffered content.
+    queue: VecDeque<Event<'a>>,
+    /// The start tag of the heading being buffered.
+    heading: Option<Tag<'a>>,
+    title: String,
+    /// Used id -> next numeric suffix to try when it is repeated.
+    ids: HashMap<String, usize>,
+    headings: Vec<Heading>,
+    links: Vec<Link>,
+    summary: Summary,
+    summary_text: String,
+    word_count: usize,
+    in_word: bool,
+}
+
+impl<'a, I: Iterator<Item = (Event<'a>, Range<usize>)>> Iterator for Events<'a, '_, I> {
+    type Item = Event<'a>;
+
+    fn next(&mut self) -> Option<Event<'a>> {
+        loop {
+            if self.heading.is_none()
+                && let Some(ev) = self.queue.pop_front()
+            {
+                return Some(ev);
+            }
+            let (ev, range) = self.inner.next()?;
+            let ev = self.observe(ev, range.start);
+            match ev {
+                Event::Start(tag @ Tag::Heading { .. }) => {
+                    self.title.clear();
+                    self.heading = Some(tag);
+                }
+                Event::End(TagEnd::Heading(level)) => self.finish_heading(level),
+                ev if self.heading.is_some() => self.queue.push_back(ev),
+                ev => return Some(ev),
+            }
+        }
+    }
+}
+
+impl<'a, I> Events<'a, '_, I> {
+    /// Rewrites and records links, and feeds text to the title, summary and word count.
+    fn observe(&mut self, mut ev: Event<'a>, start: usize) -> Event<'a> {
+        let text = match &ev {
+            Event::Text(t) | Event::Code(t) => Some(&**t),
+            Event::SoftBreak | Event::HardBreak => Some(" "),
+            Event::Start(tag) => {
+                self.in_word &= is_inline(tag.to_end());
+                None
+            }
+            Event::End(tag) => {
+                self.in_word &= is_inline(*tag);
+                None
+            }
+            Event::InlineHtml(_) => None,
+            _ => {
+                self.in_word = false;
+                None
+            }
+        };
+        if let Some(t) = text {
+            self.count_words(t);
+            if self.heading.is_some() {
+                push_collapsed(&mut self.title, t);
+            }
+            if self.summary == Summary::In {
+                push_collapsed(&mut self.summary_text, t);
+            }
+        }
+        match &mut ev {
+            Event::Start(Tag::Paragraph) if self.summary == Summary::Before => {
+                self.summary = Summary::In;
+            }
+            Event::End(TagEnd::Paragraph) if self.summary == Summary::In => {
+                trim_end_space(&mut self.summary_text);
+                if !self.summary_text.is_empty() {
+                    self.summary = Summary::Done;
+                } else {
+                    self.summary = Summary::Before;
+                }
+            }
+            Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) => {
+                let dest = std::mem::replace(dest_url, CowStr::Borrowed(""));
+                *dest_url = self.link(dest, start);
+            }
+            _ => {}
+        }
+        ev
+    }
+
+    /// Applies `rewrite` to one destination and records it with its position.
+    fn link(&mut self, dest: CowStr<'a>, start: usize) -> CowStr<'a> {
+        let dest = match (self.rewrite)(&dest) {
+            Some(new) => CowStr::from(new),
+            None => dest,
+        };
+        let (line, col) = self.lines.locate(start);
+        self.links.push(Link {
+            dest: dest.to_string(),
+            line,
+            col,
+        });
+        dest
+    }
+
+    /// Counts words across adjacent text fragments ("it", "’", "s" is one word).
+    fn count_words(&mut self, text: &str) {
+        for c in text.chars() {
+            if c.is_whitespace() {
+                self.in_word = false;
+            } else if !self.in_word {
+                self.in_word = true;
+                self.word_count += 1;
+            }
+        }
+    }
+
+    /// Assigns the buffered heading its unique id, then queues Start, content, anchor and End.
+    fn finish_heading(&mut self, level: pulldown_cmark::HeadingLevel) {
+        let Some(Tag::Heading {
+            level: _,
+            id,
+            classes,
+            attrs,
+        }) = self.heading.take()
+        else {
+            return;
+        };
+        trim_end_space(&mut self.title);
+        let base = match id {
+            Some(explicit) if !explicit.is_empty() => explicit.to_string(),
+            _ => slugify(&self.title),
+        };
+        let id = unique_id(&mut self.ids, base);
+        if self.anchors {
+            let mut a = String::with_capacity(id.len() + 64);
+            a.push_str("<a class=\"anchor\" href=\"#");
+            escape_attr(&mut a, &id);
+            a.push_str("\" aria-label=\"Link to this section\">#</a>");
+            self.queue.push_back(Event::InlineHtml(CowStr::from(a)));
+        }
+        self.queue.push_back(Event::End(TagEnd::Heading(level)));
+        self.headings.push(Heading {
+            level: level as u8,
+            id: id.clone(),
+            title: std::mem::take(&mut self.title),
+        });
+        let id = Some(CowStr::from(id));
+        self.queue.push_front(Event::Start(Tag::Heading {
+            level,
+            id,
+            classes,
+            attrs,
+        }));
+    }
+}
+
+/// Inline tags and inline HTML do not break a word ("**bold**ness" is one word).
+fn is_inline(tag: TagEnd) -> bool {
+    matches!(
+        tag,
+        TagEnd::Emphasis
+            | TagEnd::Strong
+            | TagEnd::Strikethrough
+            | TagEnd::Superscript
+            | TagEnd::Subscript
+            | TagEnd::Link
+            | TagEnd::Image
+    )
+}
+
+/// Returns `base`, or `base-N` for the first N that is not used yet; records the result as used.
+fn unique_id(ids: &mut HashMap<String, usize>, base: String) -> String {
+    let Some(next) = ids.get(&base).copied() else {
+        ids.insert(base.clone(), 1);
+        return base;
+    };
+    let mut n = next;
+    loop {
+        let candidate = format!("{base}-{n}");
+        n += 1;
+        if !ids.contains_key(&candidate) {
+            ids.insert(base, n);
+            ids.insert(candidate.clone(), 1);
+            return candidate;
+        }
+    }
+}
+
+/// Nests h3 entries under the h2 before them; h1 and h4..h6 are left out.
+fn build_toc(headings: &[Heading]) -> Vec<TocEntry> {
+    let mut toc: Vec<TocEntry> = Vec::new();
+    for h in headings.iter().filter(|h| h.level == 2 || h.level == 3) {
+        let entry = TocEntry {
+            level: h.level,
+            id: h.id.clone(),
+            title: h.title.clone(),
+            children: Vec::new(),
+        };
+        match toc.last_mut() {
+            Some(parent) if h.level == 3 && parent.level == 2 => parent.children.push(entry),
+            _ => toc.push(entry),
+        }
+    }
+    toc
+}
+
+/// Appends `text`, turning whitespace runs into one space and dropping leading whitespace.
+fn push_collapsed(buf: &mut String, text: &str) {
+    for c in text.chars() {
+        if c.is_whitespace() {
+            if !buf.is_empty() && !buf.ends_with(' ') {
+                buf.push(' ');
+            }
+        } else {
+            buf.push(c);
+        }
+    }
+}
+
+fn trim_end_space(buf: &mut String) {
+    if buf.ends_with(' ') {
+        buf.pop();
+    }
+}
+
+/// Escapes `&<>"'` for a double-quoted HTML attribute.
+fn escape_attr(out: &mut String, s: &str) {
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// Byte offset -> 1-based (line, char column), built lazily on the first link.
+struct LineIndex<'a> {
+    body: &'a str,
+    starts: Vec<usize>,
+    /// Last answer (byte offset, line index, 0-based column), to count chars incrementally on long lines.
+    cursor: (usize, usize, usize),
+}
+
+impl<'a> LineIndex<'a> {
+    fn new(body: &'a str) -> Self {
+        Self {
+            body,
+            starts: Vec::new(),
+            cursor: (0, 0, 0),
+        }
+    }
+
+    fn locate(&mut self, offset: usize) -> (usize, usize) {
+        if self.starts.is_empty() {
+            self.starts.push(0);
+            let newlines = self.body.bytes().enumerate().filter(|&(_, b)| b == b'\n');
+            self.starts.extend(newlines.map(|(i, _)| i + 1));
+        }
+        let line = self
+            .starts
+            .partition_point(|&s| s <= offset)
+            .saturating_sub(1);
+        let line_start = self.starts.get(line).copied().unwrap_or(0);
+        let (cur_off, cur_line, cur_col) = self.cursor;
+        let (from, col) = if cur_line == line && cur_off >= line_start && cur_off <= offset {
+            (cur_off, cur_col)
+        } else {
+            (line_start, 0)
+        };
+        let col = col + self.body.get(from..offset).map_or(0, |s| s.chars().count());
+        self.cursor = (offset, line, col);
+        (line + 1, col + 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PLAIN: Options = Options {
+        smart_punctuation: false,
+        heading_anchors: false,
+    };
+
+    fn md(body: &str) -> Rendered {
+        render(body, &PLAIN, &|_| None)
+    }
+
+    fn ids(r: &Rendered) -> Vec<&str> {
+        r.headings.iter().map(|h| h.id.as_str()).collect()
+    }
+
+    #[test]
+    fn slugify_falls_back_to_section() {
+        assert_eq!(slugify("Hello, World!"), "hello-world");
+        assert_eq!(slugify("Æúű cool"), "aeuu-cool");
+        assert_eq!(slugify("!!!"), "section");
+        assert_eq!(slugify(""), "section");
+    }
+
+    #[test]
+    fn ids_from_plain_text() {
+        let r = md("# Getting *Started* `now`\n\n## Be   independent!\n");
+        assert_eq!(ids(&r), ["getting-started-now", "be-independent"]);
+        assert_eq!(r.headings[0].title, "Getting Started now");
+        assert_eq!(r.headings[0].level, 1);
+        assert_eq!(r.headings[1].title, "Be independent!");
+        assert!(
+            r.html
+                .contains("<h1 id=\"getting-started-now\">Getting <em>Started</em>")
+        );
+    }
+
+    #[test]
+    fn explicit_id_and_classes_win() {
+        let r = md("## Intro {#custom-id .wide data-x=y}\n");
+        assert_eq!(ids(&r), ["custom-id"]);
+        assert_eq!(r.headings[0].title, "Intro");
+        assert!(
+            r.html
+                .contains("<h2 id=\"custom-id\" class=\"wide\" data-x=\"y\">Intro</h2>")
+        );
+    }
+
+    #[test]
+    fn duplicate_ids_are_suffixed() {
+        let r = md("# A\n# A\n# A\n# A-1\n");
+        assert_eq!(ids(&r), ["a", "a-1", "a-2", "a-1-1"]);
+        let r = md("# a\n# a\n# a-1\n# a\n");
+        assert_eq!(ids(&r), ["a", "a-1", "a-1-1", "a-2"]);
+        let r = md("# a-1\n# a\n# a\n");
+        assert_eq!(ids(&r), ["a-1", "a", "a-2"]);
+        let r = md("## x {#dup}\n## y {#dup}\n");
+        assert_eq!(ids(&r), ["dup", "dup-1"]);
+        let r = md("## Foo {#}\n");
+        assert_eq!(ids(&r), ["foo"]);
+    }
+
+    #[test]
+    fn markup_only_and_emoji_headings() {
+        let r = md("# <span></span>\n# **`   `**\n# ![](x.png)\n# \u{E000}\n# \u{1F980}\n");
+        // deunicode transliterates known emoji (🦀 -> "crab"); unknown symbols fall back to "section".
+        assert_eq!(
+            ids(&r),
+            ["section", "section-1", "section-2", "section-3", "crab"]
+        );
+        assert_eq!(r.headings[4].title, "\u{1F980}");
+    }
+
+    #[test]
+    fn anchors_on_and_off() {
+        let on = Options {
+            smart_punctuation: false,
+            heading_anchors: true,
+        };
+        let r = render("## Hi there\n", &on, &|_| None);
+        assert_eq!(
+            r.html,
+            "<h2 id=\"hi-there\">Hi there<a class=\"anchor\" href=\"#hi-there\" \
+             aria-label=\"Link to this section\">#</a></h2>\n"
+        );
+        let r = render("## Q {#a\"b}\n", &on, &|_| None);
+        assert!(r.html.contains("href=\"#a&quot;b\""), "{}", r.html);
+        let r = md("## Hi there\n");
+        assert_eq!(r.html, "<h2 id=\"hi-there\">Hi there</h2>\n");
+    }
+
+    #[test]
+    fn toc_nesting() {
+        let r = md(
+            "### Orphan\n# Title\n## One\n### One A\n#### Deep\n### One B\n## Two\n# Other\n### Two A\n",
+        );
+        let shape: Vec<(&str, Vec<&str>)> = r
+            .toc
+            .iter()
+            .map(|e| {
+                (
+                    e.id.as_str(),
+                    e.children.iter().map(|c| c.id.as_str()).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            shape,
+            [
+                ("orphan", vec![]),
+                ("one", vec!["one-a", "one-b"]),
+                ("two", vec!["two-a"])
+            ]
+        );
+        assert_eq!(r.toc[0].level, 3);
+        assert_eq!(r.toc[1].title, "One");
+        assert_eq!(r.headings.len(), 9);
+    }
+
+    #[test]
+    fn link_rewriting() {
+        let rw = |d: &str| {
+            d.strip_prefix("../steps/")
+                .and_then(|rest| rest.split_once(".md"))
+                .map(|(stem, frag)| format!("../{stem}/{frag}"))
+        };
+        let r = render(
+            "See [x](../steps/02-improve.md#be-independent) and [y](https://a.b/).\n",
+            &PLAIN,
+            &rw,
+        );
+        assert!(
+            r.html
+                .contains("<a href=\"../02-improve/#be-independent\">x</a>"),
+            "{}",
+            r.html
+        );
+        assert!(r.html.contains("<a href=\"https://a.b/\">y</a>"));
+        let dests: Vec<&str> = r.links.iter().map(|l| l.dest.as_str()).collect();
+        assert_eq!(dests, ["../02-improve/#be-independent", "https://a.b/"]);
+    }
+
+    #[test]
+    fn link_and_image_positions() {
+        let body = "# T\n\nabc [a](one.md) é ![i](p.png)\n\n> <https://x.y>\n\n[r][ref] x[^n]\n\n[ref]: two.md\n[^n]: note\n## [h](three.md)\n";
+        let r = render(body, &PLAIN, &|d| {
+            (d == "one.md").then(|| "one.html".to_owned())
+        });
+        let got: Vec<(&str, usize, usize)> = r
+            .links
+            .iter()
+            .map(|l| (l.dest.as_str(), l.line, l.col))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("one.html", 3, 5),
+                ("p.png", 3, 19),
+                ("https://x.y", 5, 3),
+                ("two.md", 7, 1),
+                ("three.md", 11, 4)
+            ]
+        );
+        assert!(r.html.contains("<img src=\"p.png\" alt=\"i\" />"));
+        assert!(r.html.contains("href=\"one.html\""));
+    }
+
+    #[test]
+    fn summary_first_paragraph() {
+        let r = md(
+            "# Title\n\n![](badge.svg)\n\nThis *is*  the\n**first** [para](x.md) `code`.\n\nSecond.\n",
+        );
+        assert_eq!(r.summary, "This is the first para code.");
+        assert_eq!(
+            md("# Only\n\n- tight\n- list\n\n```\ncode\n```\n").summary,
+            ""
+        );
+        assert_eq!(md("").summary, "");
+    }
+
+    #[test]
+    fn word_count() {
+        let r =
+            md("# Two words\n\nOne *two* three`four` foo\\*bar.\n\n- a\n- b\n\n```\nx y\n```\n");
+        assert_eq!(r.word_count, 2 + 4 + 2 + 2);
+        let smart = Options {
+            smart_punctuation: true,
+            heading_anchors: false,
+        };
+        assert_eq!(render("it's \"fine\"", &smart, &|_| None).word_count, 2);
+    }
+
+    #[test]
+    fn smart_punctuation_on_off() {
+        let smart = Options {
+            smart_punctuation: true,
+            heading_anchors: false,
+        };
+        assert!(render("it's", &smart, &|_| None).html.contains("it’s"));
+        let off = md("it's");
+        assert!(off.html.contains("it's") && !off.html.contains('’'));
+    }
+
+    #[test]
+    fn extensions_enabled() {
+        let r =
+            md("| a | b |\n|---|---|\n| 1 | 2 |\n\nx[^1] ~~gone~~\n\n- [x] done\n\n[^1]: note\n");
+        assert!(r.html.contains("<table>"));
+        assert!(r.html.contains("<del>gone</del>"));
+        assert!(r.html.contains("type=\"checkbox\""));
+        assert!(r.html.contains("footnote-definition"));
+        assert!(r.links.is_empty());
+        assert!(!md("$x$").html.contains("math"));
+    }
+
+    #[test]
+    fn raw_html_passthrough() {
+        let body = "<div class=\"note\">\n<b>raw</b>\n</div>\n\ntext <span id=\"s\">in</span>\n";
+        let r = md(body);
+        assert!(
+            r.html
+                .starts_with("<div class=\"note\">\n<b>raw</b>\n</div>\n")
+        );
+        assert!(r.html.contains("<span id=\"s\">in</span>"));
+    }
+
+    #[test]
+    fn empty_and_arbitrary_input() {
+        let r = md("");
+        assert!(r.html.is_empty() && r.headings.is_empty() && r.word_count == 0);
+        let junk = "\u{0}\u{FEFF}#\r\n[\t](<\u{10FFFF}> \"\r\n> ```\r\n|-|\n|é|\n\u{202E}*_~`![^\r";
+        let r = md(junk);
+        assert!(!r.html.is_empty());
+    }
+
+    #[test]
+    fn deeply_nested_blockquotes() {
+        let body = ">".repeat(20_000) + " deep";
+        let r = md(&body);
+        assert!(r.html.contains("deep"));
+    }
+
+    #[test]
+    fn many_unclosed_brackets() {
+        let body = "[".repeat(30_000);
+        let r = md(&body);
+        assert!(r.links.is_empty());
+        assert_eq!(r.word_count, 1);
+    }
+
+    #[test]
+    fn long_line_with_many_links() {
+        let body = "word [l](u) ".repeat(10_000);
+        assert!(body.chars().count() > 100_000);
+        let r = md(&body);
+        assert_eq!(r.links.len(), 10_000);
+        assert_eq!(
+            (r.links[9_999].line, r.links[9_999].col),
+            (1, 9_999 * 12 + 6)
+        );
+        assert_eq!(r.word_count, 20_000);
+    }
+}

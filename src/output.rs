@@ -1,0 +1,215 @@
+//! Writing the site: the only module that writes. A build goes into a staging folder beside the
+//! build dir and is swapped in whole only when everything succeeded; `check` writes nowhere.
+
+use std::collections::HashSet;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use crate::config::Config;
+use crate::error::{Diagnostic, Error, Result};
+
+/// The file that marks a folder as rekindle's output, safe to replace.
+pub const MARKER: &str = ".rekindle";
+const MARKER_TEXT: &str = "This folder is written by rekindle and replaced whole on every build.\n";
+
+/// Where the files of a build go.
+pub trait Sink: Sync {
+    /// Writes `bytes` to `rel` (a `/`-separated path relative to the site root).
+    fn write(&self, rel: &str, bytes: &[u8]) -> Result<()>;
+    /// Copies the file at `from` to `rel`.
+    fn copy(&self, rel: &str, from: &Path) -> Result<()>;
+}
+
+/// A sink that keeps nothing: `rekindle check`.
+pub struct Discard;
+
+impl Sink for Discard {
+    fn write(&self, _: &str, _: &[u8]) -> Result<()> {
+        Ok(())
+    }
+    fn copy(&self, _: &str, _: &Path) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// A private folder beside the build dir that receives a whole build before it is swapped in.
+pub struct Staging {
+    dir: tempfile::TempDir,
+    made: Mutex<HashSet<PathBuf>>,
+}
+
+impl Staging {
+    /// Checks that the build dir may be replaced, then creates the staging folder beside it.
+    pub fn create(config: &Config) -> Result<Staging> {
+        let build_dir = &config.build_dir;
+        guard(config)?;
+        let parent = build_dir
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        fs::create_dir_all(parent).map_err(|e| Error::write(parent, e))?;
+        let name = build_dir
+            .file_name()
+            .map_or_else(|| "public".into(), |n| n.to_string_lossy());
+        let dir = tempfile::Builder::new()
+            .prefix(&format!(".{name}.staging-"))
+            .tempdir_in(parent)
+            .map_err(|e| Error::write(parent, e))?;
+        let staging = Staging {
+            dir,
+            made: Mutex::new(HashSet::new()),
+        };
+        staging.write(MARKER, MARKER_TEXT.as_bytes())?;
+        Ok(staging)
+    }
+
+    fn target(&self, rel: &str) -> Result<PathBuf> {
+        let path = self.dir.path().join(rel);
+        if let Some(parent) = path.parent() {
+            let mut made = self.made.lock().map_err(|_| poisoned(&path))?;
+            if !made.contains(parent) {
+                fs::create_dir_all(parent).map_err(|e| Error::write(parent, e))?;
+                made.insert(parent.to_path_buf());
+            }
+        }
+        Ok(path)
+    }
+
+    /// Makes every folder world-readable and swaps the staging folder in for the build dir.
+    /// The previous output is removed only after the new one is in place.
+    pub fn commit(self, build_dir: &Path) -> Result<()> {
+        let made: Vec<PathBuf> = match self.made.lock() {
+            Ok(made) => made.iter().cloned().collect(),
+            Err(_) => return Err(poisoned(build_dir)),
+        };
+        for dir in made.iter().map(PathBuf::as_path).chain([self.dir.path()]) {
+            set_mode(dir, 0o755)?;
+        }
+        let staged = self.dir.keep();
+        let old = build_dir.with_file_name(format!(
+            ".{}.old-{}",
+            build_dir
+                .file_name()
+                .map_or_else(|| "public".into(), |n| n.to_string_lossy()),
+            std::process::id()
+        ));
+        let had_old = build_dir.exists();
+        if had_old {
+            fs::rename(build_dir, &old).map_err(|e| Error::write(build_dir, e))?;
+        }
+        if let Err(e) = fs::rename(&staged, build_dir) {
+            if had_old {
+                let _ = fs::rename(&old, build_dir);
+            }
+            let _ = fs::remove_dir_all(&staged);
+            return Err(Error::write(build_dir, e));
+        }
+        if had_old {
+            fs::remove_dir_all(&old).map_err(|e| Error::write(&old, e))?;
+        }
+        Ok(())
+    }
+}
+
+impl Sink for Staging {
+    fn write(&self, rel: &str, bytes: &[u8]) -> Result<()> {
+        let path = self.target(rel)?;
+        let mut file = fs::File::create(&path).map_err(|e| Error::write(&path, e))?;
+        file.write_all(bytes).map_err(|e| Error::write(&path, e))?;
+        set_file_mode(&file, &path)
+    }
+
+    fn copy(&self, rel: &str, from: &Path) -> Result<()> {
+        let path = self.target(rel)?;
+        let mut source = fs::File::open(from).map_err(|e| Error::read(from, e))?;
+        let mut file = fs::File::create(&path).map_err(|e| Error::write(&path, e))?;
+        std::io::copy(&mut source, &mut file).map_err(|e| Error::write(&path, e))?;
+        set_file_mode(&file, &path)
+    }
+}
+
+fn poisoned(path: &Path) -> Error {
+    Error::Output(Diagnostic::file(path, "an earlier write failed"))
+}
+
+#[cfg(unix)]
+fn set_file_mode(file: &fs::File, path: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    file.set_permissions(fs::Permissions::from_mode(0o644))
+        .map_err(|e| Error::write(path, e))
+}
+
+#[cfg(not(unix))]
+fn set_file_mode(_: &fs::File, _: &Path) -> Result<()> {
+    Ok(())
+}
+
+#[cfg(unix)]
+fn set_mode(path: &Path, mode: u32) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(path, fs::Permissions::from_mode(mode)).map_err(|e| Error::write(path, e))
+}
+
+#[cfg(not(unix))]
+fn set_mode(_: &Path, _: u32) -> Result<()> {
+    Ok(())
+}
+
+/// Refuses a build dir that would destroy something: the project itself, the content or the
+/// theme (or a folder inside them), or a non-empty folder that rekindle did not write.
+pub fn guard(config: &Config) -> Result<()> {
+    let build = absolute(&config.build_dir);
+    let refuse = |why: String, hint: &str| {
+        Err(Error::Output(
+            Diagnostic::file(&config.build_dir, why).with_hint(hint),
+        ))
+    };
+    let hint = "choose another build dir with -d/--dest-dir or `build-dir` in book.toml";
+    let root = absolute(&config.root);
+    if build == root || root.starts_with(&build) {
+        return refuse(
+            "the build dir would replace the project folder".into(),
+            hint,
+        );
+    }
+    for (what, dir) in [
+        ("content", &config.content_dir),
+        ("theme", &config.theme_dir),
+    ] {
+        let dir = absolute(dir);
+        if build.starts_with(&dir) || dir.starts_with(&build) {
+            let why = format!("the build dir overlaps the {what} folder {}", dir.display());
+            return refuse(why, hint);
+        }
+    }
+    if build.exists() && !build.is_dir() {
+        return refuse("the build dir exists and is not a folder".into(), hint);
+    }
+    let non_empty = fs::read_dir(&build).is_ok_and(|mut entries| entries.next().is_some());
+    if non_empty && !build.join(MARKER).is_file() {
+        let why = "the build dir is not empty and was not written by rekindle; nothing was deleted";
+        let hint = "move its files elsewhere, or choose another build dir with -d/--dest-dir";
+        return refuse(why.into(), hint);
+    }
+    Ok(())
+}
+
+/// The absolute, symlink-free form of a path that may not exist yet.
+fn absolute(path: &Path) -> PathBuf {
+    if let Ok(p) = fs::canonicalize(path) {
+        return p;
+    }
+    match (path.parent(), path.file_name()) {
+        (Some(parent), Some(name)) => {
+            let parent = if parent.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                parent
+            };
+            absolute(parent).join(name)
+        }
+        _ => std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()),
+    }
+}

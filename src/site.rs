@@ -1,0 +1,522 @@
+//! Pure assembly of the site model: URLs, ordering, reading order, prev/next, tags,
+//! rendered Markdown with links between content files rewritten to URLs.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+
+use rayon::prelude::*;
+
+use crate::config::Config;
+use crate::content::{Asset, Content, Document, PageMeta, SectionMeta, SortBy};
+use crate::error::{Diagnostic, Error, Result};
+use crate::markdown::{self, Rendered};
+
+/// A place in the reading order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Node {
+    Section(usize),
+    Page(usize),
+}
+
+#[derive(Debug)]
+pub struct Section {
+    pub doc: Document<SectionMeta>,
+    /// The folder under content/, `""` for the home.
+    pub dir: String,
+    /// URL path, base path included: `/guide/steps/`.
+    pub path: String,
+    /// Output file: `steps/index.html`.
+    pub file: String,
+    pub rendered: Rendered,
+    pub parent: Option<usize>,
+    /// Its pages, in the section's order.
+    pub pages: Vec<usize>,
+    /// Its pages and subsections merged, in reading order.
+    pub children: Vec<Node>,
+    /// Index in `Site::reading_order`.
+    pub order: usize,
+}
+
+#[derive(Debug)]
+pub struct Page {
+    pub doc: Document<PageMeta>,
+    pub path: String,
+    pub file: String,
+    pub rendered: Rendered,
+    pub section: usize,
+    /// 1-based place among its section's pages.
+    pub position: usize,
+    pub order: usize,
+    pub tags: Vec<usize>,
+}
+
+#[derive(Debug)]
+pub struct Tag {
+    pub name: String,
+    pub slug: String,
+    pub path: String,
+    pub file: String,
+    pub pages: Vec<usize>,
+}
+
+/// The whole site, ready for the templates. Section 0 is the home.
+#[derive(Debug)]
+pub struct Site {
+    pub sections: Vec<Section>,
+    pub pages: Vec<Page>,
+    pub reading_order: Vec<Node>,
+    pub tags: Vec<Tag>,
+    /// Content files that are not Markdown, copied as they are.
+    pub assets: Vec<Asset>,
+    /// `/guide/tags/`
+    pub tags_path: String,
+}
+
+/// Output files that are always written, whatever the content says.
+pub const RESERVED_FILES: [&str; 8] = [
+    "404.html",
+    "sitemap.xml",
+    "robots.txt",
+    "atom.xml",
+    ".nojekyll",
+    "CNAME",
+    ".rekindle",
+    "tags/index.html",
+];
+
+/// Builds the site model from the parsed content; `statics` are the theme's static files.
+pub fn assemble(config: &Config, mut content: Content, statics: &[String]) -> Result<Site> {
+    let base = &config.base.path;
+    let assets = std::mem::take(&mut content.assets);
+    let (mut sections, pages) = place(config, content)?;
+    let mut pages = pages;
+    let mut files = FileMap::default();
+    for s in &sections {
+        files.claim(&s.file, &s.doc.path)?;
+    }
+    for p in &pages {
+        files.claim(&p.file, &p.doc.path)?;
+    }
+    order_sections(&mut sections, &mut pages);
+    let reading_order = reading_order(&sections);
+    for (i, node) in reading_order.iter().enumerate() {
+        match *node {
+            Node::Section(s) => sections[s].order = i,
+            Node::Page(p) => pages[p].order = i,
+        }
+    }
+    let tags = collect_tags(&mut pages, base);
+    for t in &tags {
+        files.claim(&t.file, &PathBuf::from(format!("tag `{}`", t.name)))?;
+    }
+    for asset in &assets {
+        files.claim(&asset.rel, &asset.source)?;
+    }
+    for rel in statics {
+        files.claim(rel, &config.theme_dir.join("static").join(rel))?;
+    }
+    for reserved in RESERVED_FILES {
+        if reserved != "CNAME" || config.cname.is_some() {
+            files.claim(
+                reserved,
+                &PathBuf::from(format!("rekindle's own `{reserved}`")),
+            )?;
+        }
+    }
+    Ok(Site {
+        assets,
+        sections,
+        pages,
+        reading_order,
+        tags,
+        tags_path: format!("{base}tags/"),
+    })
+}
+
+/// Every output file has one source; a second claim is an error naming both.
+#[derive(Default)]
+pub struct FileMap(HashMap<String, PathBuf>);
+
+impl FileMap {
+    pub fn claim(&mut self, file: &str, source: &std::path::Path) -> Result<()> {
+        if let Some(first) = self.0.get(file) {
+            let msg = format!(
+                "this file and {} both map to the same output `{file}`",
+                first.display()
+            );
+            let hint = "give one of them another file name or a `slug`";
+            return Err(Error::Content(
+                Diagnostic::file(source, msg).with_hint(hint),
+            ));
+        }
+        self.0.insert(file.to_string(), source.to_path_buf());
+        Ok(())
+    }
+}
+
+fn place(config: &Config, content: Content) -> Result<(Vec<Section>, Vec<Page>)> {
+    let base = &config.base.path;
+    let mut docs = content.sections;
+    docs.sort_by(|a, b| a.rel.cmp(&b.rel));
+    if docs.first().is_none_or(|d| d.rel != "_index.md") {
+        let path = crate::config::join(&config.content_dir, std::path::Path::new("_index.md"));
+        let msg = "the home page is missing";
+        let hint = "create it with front matter `title: ...`; it becomes index.html";
+        return Err(Error::Content(Diagnostic::file(path, msg).with_hint(hint)));
+    }
+    let dirs: HashMap<String, usize> = docs
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (parent_dir(&d.rel).to_string(), i))
+        .collect();
+    let mut page_sections = Vec::with_capacity(content.pages.len());
+    let mut errors = Vec::new();
+    for p in &content.pages {
+        let dir = parent_dir(&p.rel);
+        match dirs.get(dir) {
+            Some(&s) => page_sections.push(s),
+            None => errors.push(Error::Content(
+                Diagnostic::file(&p.path, format!("the folder `{dir}` is not a section"))
+                    .with_hint(format!(
+                        "add `{dir}/_index.md` with a `title` to make it one"
+                    )),
+            )),
+        }
+    }
+    errors.extend(content.pages.iter().filter_map(check_sources));
+    if let Some(e) = Error::from_list(errors) {
+        return Err(e);
+    }
+    let index = link_index(&docs, &content.pages, base);
+    let opts = config.markdown;
+    let rendered_sections: Vec<Rendered> = docs
+        .par_iter()
+        .map(|d| render_doc(&d.body, &d.rel, &index, base, &opts))
+        .collect();
+    let rendered_pages: Vec<Rendered> = content
+        .pages
+        .par_iter()
+        .map(|d| render_doc(&d.body, &d.rel, &index, base, &opts))
+        .collect();
+    let sections = docs
+        .into_iter()
+        .zip(rendered_sections)
+        .map(|(doc, rendered)| {
+            let dir = parent_dir(&doc.rel).to_string();
+            let parent = ancestor_section(&dir, &dirs);
+            Section {
+                path: dir_path(base, &dir),
+                file: dir_file(&dir),
+                dir,
+                doc,
+                rendered,
+                parent,
+                pages: Vec::new(),
+                children: Vec::new(),
+                order: 0,
+            }
+        })
+        .collect();
+    let pages = content
+        .pages
+        .into_iter()
+        .zip(rendered_pages)
+        .zip(page_sections)
+        .map(|((doc, rendered), section)| {
+            let url_dir = page_dir(&doc);
+            Page {
+                path: dir_path(base, &url_dir),
+                file: dir_file(&url_dir),
+                doc,
+                rendered,
+                section,
+                position: 0,
+                order: 0,
+                tags: Vec::new(),
+            }
+        })
+        .collect();
+    Ok((sections, pages))
+}
+
+/// A statistic is never published without its source, and a source needs a web address.
+fn check_sources(doc: &Document<PageMeta>) -> Option<Error> {
+    let meta = &doc.meta;
+    if !meta.figures.is_empty() && meta.sources.is_empty() {
+        let line = doc.line_of("figures");
+        let msg = "this page has `figures` but no `sources`";
+        let hint = "add `sources:` with the `publisher` and `url` the figures come from";
+        return Some(Error::Content(
+            Diagnostic::at(&doc.path, line, 1, msg).with_hint(hint),
+        ));
+    }
+    let bad = meta
+        .sources
+        .iter()
+        .find(|s| !s.url.starts_with("https://") && !s.url.starts_with("http://"))?;
+    let msg = format!(
+        "source `{}` has no web address: `{}`",
+        bad.publisher, bad.url
+    );
+    let hint = "write the source's `url` in full, starting with https://";
+    Some(Error::Content(
+        Diagnostic::at(&doc.path, doc.line_of("sources"), 1, msg).with_hint(hint),
+    ))
+}
+
+fn render_doc(
+    body: &str,
+    rel: &str,
+    index: &HashMap<String, String>,
+    base: &str,
+    opts: &markdown::Options,
+) -> Rendered {
+    let dir = parent_dir(rel);
+    markdown::render(body, opts, &|dest| rewrite_link(dest, dir, index, base))
+}
+
+/// Content file (`steps/01-accept.md`) -> URL path (`/guide/steps/accept/`).
+fn link_index(
+    sections: &[Document<SectionMeta>],
+    pages: &[Document<PageMeta>],
+    base: &str,
+) -> HashMap<String, String> {
+    let mut index = HashMap::with_capacity(sections.len() + pages.len());
+    for s in sections {
+        index.insert(s.rel.clone(), dir_path(base, parent_dir(&s.rel)));
+    }
+    for p in pages {
+        index.insert(p.rel.clone(), dir_path(base, &page_dir(p)));
+    }
+    index
+}
+
+/// Rewrites a relative link written in the file at `dir` to a URL path under `base`:
+/// `.md` files become their page's URL, anything else the copied asset's path.
+/// External links, fragments and absolute paths stay as written.
+pub fn rewrite_link(
+    dest: &str,
+    dir: &str,
+    index: &HashMap<String, String>,
+    base: &str,
+) -> Option<String> {
+    if dest.is_empty() || dest.starts_with(['#', '/', '?']) || is_external(dest) {
+        return None;
+    }
+    let split = dest.find(['#', '?']).unwrap_or(dest.len());
+    let (path, suffix) = dest.split_at(split);
+    let joined = if dir.is_empty() {
+        path.to_string()
+    } else {
+        format!("{dir}/{path}")
+    };
+    let normal = normalize(&joined)?;
+    if normal.ends_with(".md") {
+        return index.get(&normal).map(|url| format!("{url}{suffix}"));
+    }
+    let slash = if path.ends_with('/') && !normal.is_empty() {
+        "/"
+    } else {
+        ""
+    };
+    Some(format!("{base}{normal}{slash}{suffix}"))
+}
+
+/// True for `https:`, `mailto:`, `//host` and other links that leave the site.
+pub fn is_external(dest: &str) -> bool {
+    if dest.starts_with("//") {
+        return true;
+    }
+    match dest.find(':') {
+        Some(i) => {
+            let scheme = &dest[..i];
+            !scheme.is_empty()
+                && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        }
+        None => false,
+    }
+}
+
+/// Resolves `.` and `..` in a `/`-separated relative path; None when it climbs above the root.
+pub fn normalize(path: &str) -> Option<String> {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            other => parts.push(other),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+fn parent_dir(rel: &str) -> &str {
+    rel.rfind('/').map_or("", |i| &rel[..i])
+}
+
+fn ancestor_section(dir: &str, dirs: &HashMap<String, usize>) -> Option<usize> {
+    if dir.is_empty() {
+        return None;
+    }
+    let mut current = dir;
+    loop {
+        current = parent_dir(current);
+        if let Some(&i) = dirs.get(current) {
+            return Some(i);
+        }
+        if current.is_empty() {
+            return None;
+        }
+    }
+}
+
+/// The URL folder of a page: its section's folder plus its slug.
+fn page_dir(doc: &Document<PageMeta>) -> String {
+    let dir = parent_dir(&doc.rel);
+    let slug = match &doc.meta.slug {
+        Some(slug) => markdown::slugify(slug),
+        None => {
+            let name = doc.rel.rsplit('/').next().unwrap_or(&doc.rel);
+            let stem = name.strip_suffix(".md").unwrap_or(name);
+            markdown::slugify(strip_number(stem))
+        }
+    };
+    if dir.is_empty() {
+        slug
+    } else {
+        format!("{dir}/{slug}")
+    }
+}
+
+/// `01-accept` -> `accept`; a name that is only a number stays as is.
+fn strip_number(stem: &str) -> &str {
+    let digits = stem.len() - stem.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    match stem[digits..].strip_prefix(['-', '_']) {
+        Some(rest) if digits > 0 && !rest.is_empty() => rest,
+        _ => stem,
+    }
+}
+
+fn dir_path(base: &str, dir: &str) -> String {
+    if dir.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base}{dir}/")
+    }
+}
+
+fn dir_file(dir: &str) -> String {
+    if dir.is_empty() {
+        "index.html".to_string()
+    } else {
+        format!("{dir}/index.html")
+    }
+}
+
+/// Orders each section's pages and its children (pages and subsections) and sets positions.
+fn order_sections(sections: &mut [Section], pages: &mut [Page]) {
+    let mut by_section: Vec<Vec<usize>> = vec![Vec::new(); sections.len()];
+    for (i, p) in pages.iter().enumerate() {
+        by_section[p.section].push(i);
+    }
+    let mut subsections: Vec<Vec<usize>> = vec![Vec::new(); sections.len()];
+    for (i, s) in sections.iter().enumerate() {
+        if let Some(parent) = s.parent {
+            subsections[parent].push(i);
+        }
+    }
+    let keys: Vec<(i64, String)> = sections
+        .iter()
+        .map(|s| (s.doc.meta.weight, s.doc.rel.clone()))
+        .collect();
+    for (i, section) in sections.iter_mut().enumerate() {
+        let sort_by = section.doc.meta.sort_by;
+        let mut list = std::mem::take(&mut by_section[i]);
+        list.sort_by(|&a, &b| page_order(sort_by, &pages[a].doc, &pages[b].doc));
+        for (rank, &p) in list.iter().enumerate() {
+            pages[p].position = rank + 1;
+        }
+        let mut subs = std::mem::take(&mut subsections[i]);
+        subs.sort_by(|&a, &b| keys[a].cmp(&keys[b]));
+        let mut children: Vec<((i64, String), Node)> = list
+            .iter()
+            .map(|&p| {
+                (
+                    (pages[p].doc.meta.weight, pages[p].doc.rel.clone()),
+                    Node::Page(p),
+                )
+            })
+            .chain(subs.iter().map(|&s| (keys[s].clone(), Node::Section(s))))
+            .collect();
+        if sort_by == SortBy::Weight {
+            children.sort_by(|a, b| a.0.cmp(&b.0));
+        }
+        section.children = children.into_iter().map(|(_, n)| n).collect();
+        section.pages = list;
+    }
+}
+
+/// A section's page order: by its `sort_by`, ties broken by file name. Newest date first.
+fn page_order(
+    sort_by: SortBy,
+    a: &Document<PageMeta>,
+    b: &Document<PageMeta>,
+) -> std::cmp::Ordering {
+    let key = match sort_by {
+        SortBy::Weight => a.meta.weight.cmp(&b.meta.weight),
+        SortBy::Title => a.meta.title.cmp(&b.meta.title),
+        SortBy::Date => b.meta.date.cmp(&a.meta.date),
+    };
+    key.then_with(|| a.rel.cmp(&b.rel))
+}
+
+/// Home, then depth-first: each section followed by its children.
+fn reading_order(sections: &[Section]) -> Vec<Node> {
+    let mut order = Vec::new();
+    let mut stack = vec![Node::Section(0)];
+    while let Some(node) = stack.pop() {
+        order.push(node);
+        if let Node::Section(s) = node {
+            stack.extend(sections[s].children.iter().rev().copied());
+        }
+    }
+    order
+}
+
+fn collect_tags(pages: &mut [Page], base: &str) -> Vec<Tag> {
+    let mut by_slug: BTreeMap<String, (String, Vec<usize>)> = BTreeMap::new();
+    let mut order: Vec<usize> = (0..pages.len()).collect();
+    order.sort_by_key(|&p| pages[p].order);
+    for p in order {
+        for name in &pages[p].doc.meta.tags {
+            let slug = markdown::slugify(name);
+            let entry = by_slug
+                .entry(slug)
+                .or_insert_with(|| (name.clone(), Vec::new()));
+            if entry.1.last() != Some(&p) {
+                entry.1.push(p);
+            }
+        }
+    }
+    let tags: Vec<Tag> = by_slug
+        .into_iter()
+        .map(|(slug, (name, list))| Tag {
+            path: format!("{base}tags/{slug}/"),
+            file: format!("tags/{slug}/index.html"),
+            name,
+            slug,
+            pages: list,
+        })
+        .collect();
+    for (t, tag) in tags.iter().enumerate() {
+        for &p in &tag.pages {
+            pages[p].tags.push(t);
+        }
+    }
+    tags
+}

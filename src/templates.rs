@@ -1,0 +1,225 @@
+//! Tera: loads the theme once, turns the site model into typed template views, and renders
+//! every page, section, tag and the 404 page into `Output` values.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use rayon::prelude::*;
+use tera::{Context, Kwargs, State, Tera};
+
+use crate::config::{Config, join};
+use crate::content::Theme;
+use crate::error::{Diagnostic, Error, Result};
+use crate::site::{Node, Site};
+use crate::views;
+
+/// The templates every theme must have.
+pub const REQUIRED: [&str; 6] = [
+    "index.html",
+    "section.html",
+    "page.html",
+    "tags.html",
+    "tag.html",
+    "404.html",
+];
+
+/// Characters kept as they are by the `urlencode` filter (RFC 3986 unreserved).
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// One rendered file of the site.
+#[derive(Debug)]
+pub struct Output {
+    /// Path relative to the site root (`steps/accept/index.html`).
+    pub file: String,
+    pub html: String,
+    /// The page or section it was rendered from, if any.
+    pub node: Option<Node>,
+    /// The template it was rendered with.
+    pub template: String,
+}
+
+/// The parsed theme, ready to render.
+pub struct Renderer {
+    tera: Tera,
+    templates_dir: PathBuf,
+    /// Each template's text, to quote the offending line in errors.
+    texts: HashMap<String, String>,
+}
+
+impl Renderer {
+    /// Parses every template of the theme and registers rekindle's functions.
+    /// `hashes` maps each static file to its content hash, for `asset()`.
+    pub fn new(config: &Config, theme: &Theme, hashes: HashMap<String, String>) -> Result<Self> {
+        let templates_dir = join(&config.theme_dir, Path::new("templates"));
+        let mut tera = Tera::new();
+        tera.autoescape_on(vec![".html", ".htm", ".xml"]);
+        register_functions(&mut tera, &config.base.path, Arc::new(hashes));
+        let texts: HashMap<String, String> = theme
+            .templates
+            .iter()
+            .map(|(name, _, text)| (name.clone(), text.clone()))
+            .collect();
+        let sources = theme
+            .templates
+            .iter()
+            .map(|(name, _, text)| (name.as_str(), text.as_str()));
+        tera.add_raw_templates(sources)
+            .map_err(|e| template_error(&e, &templates_dir, &texts, None))?;
+        let missing: Vec<&str> = REQUIRED
+            .iter()
+            .copied()
+            .filter(|name| !tera.contains_template(name))
+            .collect();
+        if let Some(first) = missing.first() {
+            let msg = format!("the theme has no `{first}` template");
+            let hint = format!("a theme needs all of: {}", REQUIRED.join(", "));
+            let path = templates_dir.join(first);
+            return Err(Error::Template(Diagnostic::file(path, msg).with_hint(hint)));
+        }
+        Ok(Renderer {
+            tera,
+            templates_dir,
+            texts,
+        })
+    }
+
+    /// Converts the site-wide values once; every render shares them.
+    pub fn set_site(&mut self, config: &Config, site: &Site) {
+        let global = self.tera.global_context();
+        global.insert("config", &views::config(config));
+        global.insert("site", &views::site(site));
+    }
+
+    /// True when the theme has a template of that name.
+    pub fn has(&self, name: &str) -> bool {
+        self.tera.contains_template(name)
+    }
+
+    /// Renders every file of the site in parallel, handing each to `emit` as soon as it is done.
+    pub fn render_all(
+        &self,
+        config: &Config,
+        site: &Site,
+        emit: &(dyn Fn(Output) -> Result<()> + Sync),
+    ) -> Result<()> {
+        let jobs: Vec<Job> = (0..site.reading_order.len())
+            .map(Job::Node)
+            .chain((0..site.tags.len()).map(Job::Tag))
+            .chain([Job::Tags, Job::NotFound])
+            .collect();
+        jobs.par_iter()
+            .try_for_each(|job| emit(self.render_job(config, site, *job)?))
+    }
+
+    fn render_job(&self, config: &Config, site: &Site, job: Job) -> Result<Output> {
+        let mut ctx = Context::new();
+        let node = match job {
+            Job::Node(i) => Some(site.reading_order[i]),
+            _ => None,
+        };
+        let (file, template, source) = match job {
+            Job::Node(i) => match site.reading_order[i] {
+                Node::Page(p) => {
+                    let page = &site.pages[p];
+                    ctx.insert("page", &views::page(config, site, p));
+                    ctx.insert("meta", &views::page_meta(config, page));
+                    let template = views::page_template(site, p, |n| self.has(n))?;
+                    (page.file.clone(), template, Some(page.doc.path.clone()))
+                }
+                Node::Section(s) => {
+                    let section = &site.sections[s];
+                    ctx.insert("section", &views::section(config, site, s));
+                    ctx.insert("meta", &views::section_meta(config, section));
+                    let template = if s == 0 { "index.html" } else { "section.html" };
+                    let source = Some(section.doc.path.clone());
+                    (section.file.clone(), template.to_string(), source)
+                }
+            },
+            Job::Tag(t) => {
+                let tag = &site.tags[t];
+                ctx.insert("tag", &views::tag(config, site, t));
+                ctx.insert("meta", &views::tag_meta(config, tag));
+                (tag.file.clone(), "tag.html".to_string(), None)
+            }
+            Job::Tags => {
+                ctx.insert("meta", &views::tags_meta(config, site));
+                ("tags/index.html".to_string(), "tags.html".to_string(), None)
+            }
+            Job::NotFound => {
+                ctx.insert("meta", &views::not_found_meta(config));
+                ("404.html".to_string(), "404.html".to_string(), None)
+            }
+        };
+        let html = self
+            .tera
+            .render(&template, &ctx)
+            .map_err(|e| template_error(&e, &self.templates_dir, &self.texts, source.as_deref()))?;
+        Ok(Output {
+            file,
+            html,
+            node,
+            template,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Job {
+    Node(usize),
+    Tag(usize),
+    Tags,
+    NotFound,
+}
+
+fn register_functions(tera: &mut Tera, base: &str, hashes: Arc<HashMap<String, String>>) {
+    let base_url = base.to_string();
+    tera.register_function("url", move |kwargs: Kwargs, _: &State| {
+        let path: String = kwargs.must_get("path")?;
+        Ok::<String, tera::Error>(format!("{base_url}{}", path.trim_start_matches('/')))
+    });
+    let base_asset = base.to_string();
+    tera.register_function("asset", move |kwargs: Kwargs, _: &State| {
+        let path: String = kwargs.must_get("path")?;
+        let path = path.trim_start_matches('/');
+        match hashes.get(path) {
+            Some(hash) => Ok(format!("{base_asset}{path}?h={hash}")),
+            None => Err(tera::Error::message(format!(
+                "asset(path=\"{path}\"): no such file in the theme's static/ folder"
+            ))),
+        }
+    });
+    tera.register_filter("urlencode", |value: &str, _: Kwargs, _: &State| {
+        utf8_percent_encode(value, QUERY_VALUE).to_string()
+    });
+}
+
+/// A Tera error as a diagnostic naming the template file, its line, and the page being rendered.
+fn template_error(
+    err: &tera::Error,
+    templates_dir: &Path,
+    texts: &HashMap<String, String>,
+    page: Option<&Path>,
+) -> Error {
+    let mut d = match err.kind() {
+        tera::ErrorKind::SyntaxError(report) | tera::ErrorKind::RenderingError(report) => {
+            let span = report.span();
+            let path = templates_dir.join(report.filename());
+            let d = Diagnostic::at(path, span.start_line, span.start_col + 1, report.message());
+            match texts.get(report.filename()) {
+                Some(text) => d.with_source(text),
+                None => d,
+            }
+        }
+        other => Diagnostic::file(templates_dir, other.to_string()),
+    };
+    if let Some(page) = page {
+        d.hint = Some(format!("while rendering {}", page.display()));
+    }
+    Error::Template(d)
+}

@@ -1,0 +1,513 @@
+//! The typed views templates see: `config`, `site`, `page`, `section`, `tag` and `meta`,
+//! borrowed from the site model, never hand-assembled maps.
+
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::content::{Date, Extra, Figure, Source};
+use crate::error::{Diagnostic, Error, Result};
+use crate::markdown::TocEntry;
+use crate::site::{Node, Page, Section, Site, Tag};
+
+#[derive(Serialize)]
+pub struct ConfigView<'a> {
+    title: &'a str,
+    authors: &'a [String],
+    description: &'a str,
+    language: &'a str,
+    base_url: &'a str,
+    base_path: &'a str,
+    extra: &'a toml::Table,
+}
+
+pub fn config(config: &Config) -> ConfigView<'_> {
+    ConfigView {
+        title: &config.title,
+        authors: &config.authors,
+        description: &config.description,
+        language: &config.language,
+        base_url: &config.base.url,
+        base_path: &config.base.path,
+        extra: &config.extra,
+    }
+}
+
+#[derive(Serialize)]
+pub struct SiteView<'a> {
+    sections: Vec<SectionSummary<'a>>,
+    tags: Vec<TagView<'a>>,
+    reading_order: Vec<NavItem<'a>>,
+}
+
+#[derive(Serialize)]
+struct NavItem<'a> {
+    title: &'a str,
+    path: &'a str,
+    kind: &'static str,
+    depth: usize,
+    number: usize,
+}
+
+#[derive(Serialize)]
+struct SectionSummary<'a> {
+    title: &'a str,
+    description: &'a str,
+    path: &'a str,
+    permalink: String,
+    weight: i64,
+    pages: Vec<PageSummary<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct PageSummary<'a> {
+    title: &'a str,
+    description: &'a str,
+    summary: &'a str,
+    path: &'a str,
+    permalink: String,
+    date: Option<Date>,
+    tags: Vec<TagRef<'a>>,
+    position: usize,
+    reading_time: usize,
+}
+
+#[derive(Serialize)]
+struct TagRef<'a> {
+    name: &'a str,
+    slug: &'a str,
+    path: &'a str,
+}
+
+#[derive(Serialize)]
+pub struct TagView<'a> {
+    name: &'a str,
+    slug: &'a str,
+    path: &'a str,
+    permalink: String,
+    pages: Vec<PageSummary<'a>>,
+}
+
+/// Title and path of a neighbour or an ancestor.
+#[derive(Serialize)]
+struct LinkView<'a> {
+    title: &'a str,
+    path: &'a str,
+}
+
+#[derive(Serialize)]
+struct SectionRef<'a> {
+    title: &'a str,
+    path: &'a str,
+    is_home: bool,
+}
+
+#[derive(Serialize)]
+struct FigureView<'a> {
+    label: &'a str,
+    value: f64,
+    unit: &'a str,
+    fraction: f64,
+}
+
+#[derive(Serialize)]
+pub struct PageView<'a> {
+    title: &'a str,
+    description: &'a str,
+    summary: &'a str,
+    content: &'a str,
+    toc: &'a [TocEntry],
+    path: &'a str,
+    permalink: String,
+    date: Option<Date>,
+    updated: Option<Date>,
+    authors: &'a [String],
+    tags: Vec<TagRef<'a>>,
+    weight: i64,
+    word_count: usize,
+    reading_time: usize,
+    extra: &'a Extra,
+    figures: Vec<FigureView<'a>>,
+    sources: &'a [Source],
+    section: SectionRef<'a>,
+    position: usize,
+    section_length: usize,
+    prev: Option<LinkView<'a>>,
+    next: Option<LinkView<'a>>,
+    prev_in_section: Option<LinkView<'a>>,
+    next_in_section: Option<LinkView<'a>>,
+    breadcrumbs: Vec<LinkView<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct SectionView<'a> {
+    title: &'a str,
+    description: &'a str,
+    content: &'a str,
+    toc: &'a [TocEntry],
+    path: &'a str,
+    permalink: String,
+    pages: Vec<PageSummary<'a>>,
+    subsections: Vec<LinkView<'a>>,
+    extra: &'a Extra,
+    breadcrumbs: Vec<LinkView<'a>>,
+    prev: Option<LinkView<'a>>,
+    next: Option<LinkView<'a>>,
+    is_home: bool,
+}
+
+/// What `<head>` needs, for every template.
+#[derive(Serialize)]
+pub struct Meta<'a> {
+    title: &'a str,
+    description: &'a str,
+    path: String,
+    permalink: String,
+    kind: &'static str,
+}
+
+pub fn site(site: &Site) -> SiteView<'_> {
+    let sections = site
+        .reading_order
+        .iter()
+        .filter_map(|n| match *n {
+            Node::Section(s) if s > 0 => Some(section_summary(site, &site.sections[s])),
+            _ => None,
+        })
+        .collect();
+    let tags = (0..site.tags.len()).map(|t| tag_view(site, t)).collect();
+    let reading_order = site
+        .reading_order
+        .iter()
+        .map(|n| nav_item(site, *n))
+        .collect();
+    SiteView {
+        sections,
+        tags,
+        reading_order,
+    }
+}
+
+fn nav_item(site: &Site, node: Node) -> NavItem<'_> {
+    match node {
+        Node::Section(s) => {
+            let section = &site.sections[s];
+            NavItem {
+                title: &section.doc.meta.title,
+                path: &section.path,
+                kind: if s == 0 { "home" } else { "section" },
+                depth: depth(site, s),
+                number: 0,
+            }
+        }
+        Node::Page(p) => {
+            let page = &site.pages[p];
+            NavItem {
+                title: &page.doc.meta.title,
+                path: &page.path,
+                kind: "page",
+                depth: depth(site, page.section) + 1,
+                number: page.position,
+            }
+        }
+    }
+}
+
+/// 0 for the home, 1 for a top-level section, and so on.
+fn depth(site: &Site, mut section: usize) -> usize {
+    let mut depth = 0;
+    while let Some(parent) = site.sections[section].parent {
+        depth += 1;
+        section = parent;
+    }
+    depth
+}
+
+fn section_summary<'a>(site: &'a Site, section: &'a Section) -> SectionSummary<'a> {
+    SectionSummary {
+        title: &section.doc.meta.title,
+        description: section.doc.meta.description.as_deref().unwrap_or(""),
+        path: &section.path,
+        permalink: String::new(),
+        weight: section.doc.meta.weight,
+        pages: section
+            .pages
+            .iter()
+            .map(|&p| page_summary(site, p))
+            .collect(),
+    }
+}
+
+fn page_summary(site: &Site, p: usize) -> PageSummary<'_> {
+    let page = &site.pages[p];
+    PageSummary {
+        title: &page.doc.meta.title,
+        description: page.doc.meta.description.as_deref().unwrap_or(""),
+        summary: summary(page),
+        path: &page.path,
+        permalink: String::new(),
+        date: page.doc.meta.date,
+        tags: tag_refs(site, page),
+        position: page.position,
+        reading_time: reading_time(page.rendered.word_count),
+    }
+}
+
+fn summary(page: &Page) -> &str {
+    match &page.doc.meta.description {
+        Some(d) if !d.trim().is_empty() => d,
+        _ => &page.rendered.summary,
+    }
+}
+
+fn tag_refs<'a>(site: &'a Site, page: &'a Page) -> Vec<TagRef<'a>> {
+    page.tags
+        .iter()
+        .map(|&t| TagRef {
+            name: &site.tags[t].name,
+            slug: &site.tags[t].slug,
+            path: &site.tags[t].path,
+        })
+        .collect()
+}
+
+fn tag_view(site: &Site, t: usize) -> TagView<'_> {
+    let tag = &site.tags[t];
+    TagView {
+        name: &tag.name,
+        slug: &tag.slug,
+        path: &tag.path,
+        permalink: String::new(),
+        pages: tag.pages.iter().map(|&p| page_summary(site, p)).collect(),
+    }
+}
+
+/// Minutes at 200 words a minute, at least one.
+fn reading_time(words: usize) -> usize {
+    words.div_ceil(200).max(1)
+}
+
+fn link(site: &Site, node: Node) -> LinkView<'_> {
+    match node {
+        Node::Section(s) => LinkView {
+            title: &site.sections[s].doc.meta.title,
+            path: &site.sections[s].path,
+        },
+        Node::Page(p) => LinkView {
+            title: &site.pages[p].doc.meta.title,
+            path: &site.pages[p].path,
+        },
+    }
+}
+
+fn neighbours(site: &Site, order: usize) -> (Option<LinkView<'_>>, Option<LinkView<'_>>) {
+    let prev = order.checked_sub(1).and_then(|i| site.reading_order.get(i));
+    let next = site.reading_order.get(order + 1);
+    (prev.map(|n| link(site, *n)), next.map(|n| link(site, *n)))
+}
+
+/// The sections above `section` and `section` itself, home first.
+fn trail(site: &Site, section: usize) -> Vec<LinkView<'_>> {
+    let mut chain = vec![section];
+    let mut current = section;
+    while let Some(parent) = site.sections[current].parent {
+        chain.push(parent);
+        current = parent;
+    }
+    if current != 0 {
+        chain.push(0);
+    }
+    chain
+        .iter()
+        .rev()
+        .map(|&s| link(site, Node::Section(s)))
+        .collect()
+}
+
+pub fn page<'a>(config: &'a Config, site: &'a Site, p: usize) -> PageView<'a> {
+    let page = &site.pages[p];
+    let meta = &page.doc.meta;
+    let section = &site.sections[page.section];
+    let (prev, next) = neighbours(site, page.order);
+    let in_section = |i: Option<usize>| {
+        i.and_then(|i| section.pages.get(i))
+            .map(|&q| link(site, Node::Page(q)))
+    };
+    PageView {
+        title: &meta.title,
+        description: meta.description.as_deref().unwrap_or(""),
+        summary: summary(page),
+        content: &page.rendered.html,
+        toc: &page.rendered.toc,
+        path: &page.path,
+        permalink: config.base.permalink(&page.path),
+        date: meta.date,
+        updated: meta.updated,
+        authors: meta.authors.as_deref().unwrap_or(&config.authors),
+        tags: tag_refs(site, page),
+        weight: meta.weight,
+        word_count: page.rendered.word_count,
+        reading_time: reading_time(page.rendered.word_count),
+        extra: &meta.extra,
+        figures: figures(&meta.figures),
+        sources: &meta.sources,
+        section: SectionRef {
+            title: &section.doc.meta.title,
+            path: &section.path,
+            is_home: page.section == 0,
+        },
+        position: page.position,
+        section_length: section.pages.len(),
+        prev,
+        next,
+        prev_in_section: in_section(page.position.checked_sub(2)),
+        next_in_section: in_section(Some(page.position)),
+        breadcrumbs: trail(site, page.section),
+    }
+}
+
+fn figures(list: &[Figure]) -> Vec<FigureView<'_>> {
+    let max = list.iter().map(|f| f.value).fold(0.0_f64, f64::max);
+    list.iter()
+        .map(|f| {
+            let fraction = if f.unit == "%" {
+                f.value / 100.0
+            } else if max > 0.0 {
+                f.value / max
+            } else {
+                0.0
+            };
+            FigureView {
+                label: &f.label,
+                value: f.value,
+                unit: &f.unit,
+                fraction: fraction.clamp(0.0, 1.0),
+            }
+        })
+        .collect()
+}
+
+pub fn section<'a>(config: &'a Config, site: &'a Site, s: usize) -> SectionView<'a> {
+    let section = &site.sections[s];
+    let (prev, next) = neighbours(site, section.order);
+    let mut breadcrumbs = section.parent.map_or_else(Vec::new, |p| trail(site, p));
+    if s != 0 && breadcrumbs.is_empty() {
+        breadcrumbs.push(link(site, Node::Section(0)));
+    }
+    SectionView {
+        title: &section.doc.meta.title,
+        description: section.doc.meta.description.as_deref().unwrap_or(""),
+        content: &section.rendered.html,
+        toc: &section.rendered.toc,
+        path: &section.path,
+        permalink: config.base.permalink(&section.path),
+        pages: section
+            .pages
+            .iter()
+            .map(|&p| page_summary(site, p))
+            .collect(),
+        subsections: section
+            .children
+            .iter()
+            .filter(|n| matches!(n, Node::Section(_)))
+            .map(|n| link(site, *n))
+            .collect(),
+        extra: &section.doc.meta.extra,
+        breadcrumbs,
+        prev,
+        next,
+        is_home: s == 0,
+    }
+}
+
+pub fn tag<'a>(config: &'a Config, site: &'a Site, t: usize) -> TagView<'a> {
+    let mut view = tag_view(site, t);
+    view.permalink = config.base.permalink(&site.tags[t].path);
+    view
+}
+
+pub fn page_meta<'a>(config: &'a Config, page: &'a Page) -> Meta<'a> {
+    let meta = &page.doc.meta;
+    Meta {
+        title: &meta.title,
+        description: summary(page),
+        path: page.path.clone(),
+        permalink: config.base.permalink(&page.path),
+        kind: "page",
+    }
+    .or_site_description(config)
+}
+
+pub fn section_meta<'a>(config: &'a Config, section: &'a Section) -> Meta<'a> {
+    let is_home = section.parent.is_none();
+    Meta {
+        title: &section.doc.meta.title,
+        description: section.doc.meta.description.as_deref().unwrap_or(""),
+        path: section.path.clone(),
+        permalink: config.base.permalink(&section.path),
+        kind: if is_home { "home" } else { "section" },
+    }
+    .or_site_description(config)
+}
+
+pub fn tag_meta<'a>(config: &'a Config, tag: &'a Tag) -> Meta<'a> {
+    Meta {
+        title: &tag.name,
+        description: "",
+        path: tag.path.clone(),
+        permalink: config.base.permalink(&tag.path),
+        kind: "tag",
+    }
+    .or_site_description(config)
+}
+
+pub fn tags_meta<'a>(config: &'a Config, site: &'a Site) -> Meta<'a> {
+    Meta {
+        title: "Tags",
+        description: "",
+        path: site.tags_path.clone(),
+        permalink: config.base.permalink(&site.tags_path),
+        kind: "tags",
+    }
+    .or_site_description(config)
+}
+
+pub fn not_found_meta(config: &Config) -> Meta<'_> {
+    let path = format!("{}404.html", config.base.path);
+    Meta {
+        title: "Page not found",
+        description: "",
+        permalink: config.base.permalink(&path),
+        path,
+        kind: "404",
+    }
+    .or_site_description(config)
+}
+
+impl<'a> Meta<'a> {
+    fn or_site_description(mut self, config: &'a Config) -> Self {
+        if self.description.trim().is_empty() {
+            self.description = &config.description;
+        }
+        self
+    }
+}
+
+/// The template a page is rendered with: its `template`, else its section's
+/// `page_template`, else `page.html`. A missing one is an error at the line that names it.
+pub fn page_template(site: &Site, p: usize, exists: impl Fn(&str) -> bool) -> Result<String> {
+    let page = &site.pages[p];
+    let section = &site.sections[page.section];
+    let (name, doc_path, line) = match (&page.doc.meta.template, &section.doc.meta.page_template) {
+        (Some(t), _) => (t, &page.doc.path, page.doc.line_of("template")),
+        (None, Some(t)) => (t, &section.doc.path, section.doc.line_of("page_template")),
+        (None, None) => return Ok("page.html".to_string()),
+    };
+    if exists(name) {
+        return Ok(name.clone());
+    }
+    let msg = format!("template `{name}` does not exist in the theme");
+    let hint = "name a file of the theme's templates/ folder, or remove the field to use page.html";
+    Err(Error::Content(
+        Diagnostic::at(doc_path, line, 1, msg).with_hint(hint),
+    ))
+}
