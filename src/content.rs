@@ -394,23 +394,49 @@ type YamlError = (usize, usize, String, Option<String>);
 fn parse_yaml<M: for<'de> Deserialize<'de>>(yaml: &str) -> std::result::Result<M, YamlError> {
     let source = if yaml.trim().is_empty() { "{}" } else { yaml };
     serde_yaml::from_str(source).map_err(|e| {
-        let (line, col) = e
-            .location()
-            .map_or((1, 1), |l| (l.line().max(1), l.column().max(1)));
-        let full = e.to_string();
-        let message = match full.rfind(" at line ") {
-            Some(i) => full[..i].to_string(),
-            None => full,
+        let message = strip_yaml_positions(&e.to_string());
+        let (line, col) = match e.location() {
+            Some(l) if !message.starts_with("invalid date") => (l.line().max(1), l.column().max(1)),
+            _ => locate_value(yaml, &message),
         };
         let (message, hint) = explain_yaml(message);
         (line, col, message, hint)
     })
 }
 
+/// Drops libyaml's own ` at line N column M` (relative to the front matter, not the file).
+fn strip_yaml_positions(message: &str) -> String {
+    let mut out = message.to_string();
+    while let Some(start) = out.find(" at line ") {
+        let rest = &out[start + " at line ".len()..];
+        let end = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == ' ' || c.is_ascii_alphabetic()))
+            .map_or(out.len(), |i| start + " at line ".len() + i);
+        out.replace_range(start..end, "");
+    }
+    out
+}
+
+/// For errors serde_yaml cannot place (a bad date, say): the line holding the quoted value.
+fn locate_value(yaml: &str, message: &str) -> (usize, usize) {
+    let value = message.split('`').nth(1).filter(|v| !v.is_empty());
+    value
+        .and_then(|v| {
+            yaml.split('\n').enumerate().find_map(|(i, line)| {
+                let col = line.find(v)?;
+                Some((i + 1, line[..col].chars().count() + 1))
+            })
+        })
+        .unwrap_or((1, 1))
+}
+
 fn explain_yaml(message: String) -> (String, Option<String>) {
     if let Some((msg, hint)) = explain_unknown_field(&message) {
         return (msg, Some(hint));
     }
+    let message = name_the_field(message)
+        .replace("expected i64", "expected a whole number")
+        .replace("expected f64", "expected a number");
     let hint = if message.starts_with("missing field `title`") {
         Some("every page and section needs `title: ...` in its front matter")
     } else if message.contains("expected a boolean") {
@@ -423,6 +449,21 @@ fn explain_yaml(message: String) -> (String, Option<String>) {
         None
     };
     (message, hint.map(str::to_string))
+}
+
+/// serde_yaml says `weight: invalid type: ...`; make the field stand out: `weight`: invalid type.
+fn name_the_field(message: String) -> String {
+    match message.split_once(": ") {
+        Some((path, rest))
+            if !path.is_empty()
+                && path
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '[' | ']')) =>
+        {
+            format!("`{path}`: {rest}")
+        }
+        _ => message,
+    }
 }
 
 /// The file line of each top-level key of the front matter.

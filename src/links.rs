@@ -203,11 +203,18 @@ fn report(scan: &Scan, link: &str, problem: String) -> Error {
     let d = match (written, &origin.source) {
         (Some(l), Some(source)) => {
             let line = origin.body_line + l.line - 1;
-            let msg = format!("broken link `{link}`: {problem}");
-            let hint = if link.ends_with(".md") || link.contains(".md#") {
-                "link to another page with the relative path of its .md file, e.g. `../steps/01-accept.md`"
+            let written = &l.written;
+            let path = written.split(['#', '?']).next().unwrap_or(written);
+            let (msg, hint) = if path.ends_with(".md") && l.dest == l.written {
+                (
+                    format!("broken link `{written}`: there is no such content file"),
+                    "link to a page with the path of its .md file relative to this file, e.g. `../steps/01-accept.md`",
+                )
             } else {
-                "fix the path, or the anchor: it is the heading's id"
+                (
+                    format!("broken link `{written}`: {problem}"),
+                    "check the path; an anchor is the id of a heading on the target page",
+                )
             };
             Diagnostic::at(source, line, l.col, msg).with_hint(hint)
         }

@@ -34,6 +34,8 @@ pub struct TocEntry {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Link {
     pub dest: String,
+    /// The destination as the author wrote it.
+    pub written: String,
     /// 1-based line within `body`.
     pub line: usize,
     /// 1-based column (in chars) within `body`.
@@ -213,6 +215,7 @@ impl<'a, I> Events<'a, '_, I> {
 
     /// Applies `rewrite` to one destination and records it with its position.
     fn link(&mut self, dest: CowStr<'a>, start: usize) -> CowStr<'a> {
+        let written = dest.to_string();
         let dest = match (self.rewrite)(&dest) {
             Some(new) => CowStr::from(new),
             None => dest,
@@ -220,6 +223,7 @@ impl<'a, I> Events<'a, '_, I> {
         let (line, col) = self.lines.locate(start);
         self.links.push(Link {
             dest: dest.to_string(),
+            written,
             line,
             col,
         });

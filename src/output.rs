@@ -174,13 +174,16 @@ pub fn guard(config: &Config) -> Result<()> {
             hint,
         );
     }
-    for (what, dir) in [
+    for (what, shown) in [
         ("content", &config.content_dir),
         ("theme", &config.theme_dir),
     ] {
-        let dir = absolute(dir);
+        let dir = absolute(shown);
         if build.starts_with(&dir) || dir.starts_with(&build) {
-            let why = format!("the build dir overlaps the {what} folder {}", dir.display());
+            let why = format!(
+                "the build dir overlaps the {what} folder `{}`",
+                shown.display()
+            );
             return refuse(why, hint);
         }
     }

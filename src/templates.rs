@@ -93,7 +93,7 @@ impl Renderer {
     pub fn set_site(&mut self, config: &Config, site: &Site) {
         let global = self.tera.global_context();
         global.insert("config", &views::config(config));
-        global.insert("site", &views::site(site));
+        global.insert("site", &views::site(config, site));
     }
 
     /// True when the theme has a template of that name.

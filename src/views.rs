@@ -34,6 +34,7 @@ pub fn config(config: &Config) -> ConfigView<'_> {
 
 #[derive(Serialize)]
 pub struct SiteView<'a> {
+    tags_path: &'a str,
     sections: Vec<SectionSummary<'a>>,
     tags: Vec<TagView<'a>>,
     reading_order: Vec<NavItem<'a>>,
@@ -165,22 +166,23 @@ pub struct Meta<'a> {
     kind: &'static str,
 }
 
-pub fn site(site: &Site) -> SiteView<'_> {
+pub fn site<'a>(config: &'a Config, site: &'a Site) -> SiteView<'a> {
     let sections = site
         .reading_order
         .iter()
         .filter_map(|n| match *n {
-            Node::Section(s) if s > 0 => Some(section_summary(site, &site.sections[s])),
+            Node::Section(s) if s > 0 => Some(section_summary(config, site, &site.sections[s])),
             _ => None,
         })
         .collect();
-    let tags = (0..site.tags.len()).map(|t| tag_view(site, t)).collect();
+    let tags = (0..site.tags.len()).map(|t| tag(config, site, t)).collect();
     let reading_order = site
         .reading_order
         .iter()
         .map(|n| nav_item(site, *n))
         .collect();
     SiteView {
+        tags_path: &site.tags_path,
         sections,
         tags,
         reading_order,
@@ -222,7 +224,11 @@ fn depth(site: &Site, mut section: usize) -> usize {
     depth
 }
 
-fn section_summary<'a>(site: &'a Site, section: &'a Section) -> SectionSummary<'a> {
+fn section_summary<'a>(
+    config: &'a Config,
+    site: &'a Site,
+    section: &'a Section,
+) -> SectionSummary<'a> {
     SectionSummary {
         title: &section.doc.meta.title,
         description: section.doc.meta.description.as_deref().unwrap_or(""),
@@ -232,19 +238,19 @@ fn section_summary<'a>(site: &'a Site, section: &'a Section) -> SectionSummary<'
         pages: section
             .pages
             .iter()
-            .map(|&p| page_summary(site, p))
+            .map(|&p| page_summary(config, site, p))
             .collect(),
     }
 }
 
-fn page_summary(site: &Site, p: usize) -> PageSummary<'_> {
+fn page_summary<'a>(config: &'a Config, site: &'a Site, p: usize) -> PageSummary<'a> {
     let page = &site.pages[p];
     PageSummary {
         title: &page.doc.meta.title,
         description: page.doc.meta.description.as_deref().unwrap_or(""),
         summary: summary(page),
         path: &page.path,
-        permalink: String::new(),
+        permalink: config.base.permalink(&page.path),
         date: page.doc.meta.date,
         tags: tag_refs(site, page),
         position: page.position,
@@ -268,17 +274,6 @@ fn tag_refs<'a>(site: &'a Site, page: &'a Page) -> Vec<TagRef<'a>> {
             path: &site.tags[t].path,
         })
         .collect()
-}
-
-fn tag_view(site: &Site, t: usize) -> TagView<'_> {
-    let tag = &site.tags[t];
-    TagView {
-        name: &tag.name,
-        slug: &tag.slug,
-        path: &tag.path,
-        permalink: String::new(),
-        pages: tag.pages.iter().map(|&p| page_summary(site, p)).collect(),
-    }
 }
 
 /// Minutes at 200 words a minute, at least one.
@@ -403,7 +398,7 @@ pub fn section<'a>(config: &'a Config, site: &'a Site, s: usize) -> SectionView<
         pages: section
             .pages
             .iter()
-            .map(|&p| page_summary(site, p))
+            .map(|&p| page_summary(config, site, p))
             .collect(),
         subsections: section
             .children
@@ -420,9 +415,18 @@ pub fn section<'a>(config: &'a Config, site: &'a Site, s: usize) -> SectionView<
 }
 
 pub fn tag<'a>(config: &'a Config, site: &'a Site, t: usize) -> TagView<'a> {
-    let mut view = tag_view(site, t);
-    view.permalink = config.base.permalink(&site.tags[t].path);
-    view
+    let tag = &site.tags[t];
+    TagView {
+        name: &tag.name,
+        slug: &tag.slug,
+        path: &tag.path,
+        permalink: config.base.permalink(&tag.path),
+        pages: tag
+            .pages
+            .iter()
+            .map(|&p| page_summary(config, site, p))
+            .collect(),
+    }
 }
 
 pub fn page_meta<'a>(config: &'a Config, page: &'a Page) -> Meta<'a> {
