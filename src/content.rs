@@ -186,7 +186,7 @@ pub fn walk(dir: &Path, fence: &Path) -> Result<Vec<(PathBuf, String)>> {
     let walker = WalkDir::new(dir).follow_links(true).sort_by_file_name();
     for entry in walker
         .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !is_ignored(e.file_name()))
+        .filter_entry(|e| e.depth() == 0 || !is_ignored(&e.file_name().to_string_lossy()))
     {
         let entry = entry.map_err(|e| walk_error(dir, e))?;
         if entry.path_is_symlink() {
@@ -229,8 +229,7 @@ fn walk_error(dir: &Path, e: walkdir::Error) -> Error {
 }
 
 /// Hidden files and editor leftovers are never content.
-pub fn is_ignored(name: &std::ffi::OsStr) -> bool {
-    let name = name.to_string_lossy();
+pub fn is_ignored(name: &str) -> bool {
     name.starts_with('.')
         || name.starts_with('#')
         || name.ends_with('~')

@@ -120,6 +120,9 @@ pub enum Error {
     /// A file or folder could not be written.
     #[error("{}: cannot write: {source}", path.display())]
     Write { path: PathBuf, source: io::Error },
+    /// The dev server could not start.
+    #[error("{message}\n  = help: {hint}")]
+    Server { message: String, hint: String },
     /// Several independent errors, reported together.
     #[error("{}", join(.0))]
     Many(Vec<Error>),

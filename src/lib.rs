@@ -8,9 +8,12 @@ pub mod feeds;
 pub mod links;
 pub mod markdown;
 pub mod output;
+pub mod serve;
+pub mod server;
 pub mod site;
 pub mod templates;
 pub mod views;
+pub mod watch;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -80,7 +83,7 @@ pub fn build(dir: &Path, overrides: &Overrides, mode: Mode) -> Result<Report> {
     let content = content::load(&config)?;
     let theme = content::load_theme(&config)?;
     let statics: Vec<String> = theme.statics.iter().map(|(a, _)| a.rel.clone()).collect();
-    let site = site::assemble(&config, content, &statics)?;
+    let site = site::assemble(&config, content, &statics, None)?;
     let mut renderer = Renderer::new(&config, &theme, static_hashes(&theme))?;
     renderer.set_site(&config, &site);
     let report = Report {
@@ -105,7 +108,7 @@ pub fn build(dir: &Path, overrides: &Overrides, mode: Mode) -> Result<Report> {
 }
 
 /// Renders, copies and writes every file of the site into `sink`, then checks every link.
-fn write_site(
+pub fn write_site(
     config: &Config,
     site: &Site,
     renderer: &Renderer,
@@ -203,7 +206,7 @@ fn short_hash(bytes: &[u8]) -> String {
 }
 
 /// The content hash of each of the theme's static files, for `asset()`.
-fn static_hashes(theme: &content::Theme) -> HashMap<String, String> {
+pub fn static_hashes(theme: &content::Theme) -> HashMap<String, String> {
     theme
         .statics
         .iter()

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use rekindle::serve::ServeOptions;
 use rekindle::{Mode, Overrides};
 
 /// rekindle: publish a guide from Markdown as a fast, accessible static site.
@@ -31,6 +32,24 @@ enum Command {
         #[arg(long)]
         drafts: bool,
     },
+    /// Preview the site: build it in memory, serve it, rebuild and reload the browser on every save.
+    Serve {
+        /// The folder holding book.toml.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// The address to listen on; anything but loopback is reachable from other machines.
+        #[arg(long, default_value = "127.0.0.1")]
+        host: String,
+        /// The port to listen on; 0 picks a free one.
+        #[arg(short, long, default_value_t = 3000)]
+        port: u16,
+        /// Open the preview in the default browser.
+        #[arg(long)]
+        open: bool,
+        /// Include pages marked `draft: true`.
+        #[arg(long)]
+        drafts: bool,
+    },
     /// Do everything build does, link checking included, and write nothing.
     Check {
         /// The folder holding book.toml.
@@ -45,6 +64,21 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let (dir, overrides, mode) = match cli.command {
+        Command::Serve {
+            dir,
+            host,
+            port,
+            open,
+            drafts,
+        } => {
+            let opts = ServeOptions {
+                host,
+                port,
+                open,
+                drafts,
+            };
+            return report(rekindle::serve::serve(&dir, &opts));
+        }
         Command::Build {
             dir,
             dest_dir,
@@ -68,14 +102,17 @@ fn main() -> ExitCode {
             Mode::Check,
         ),
     };
-    match rekindle::build(&dir, &overrides, mode) {
-        Ok(report) => {
-            match mode {
-                Mode::Build => println!("Built {report} -> {}", report.dest.display()),
-                Mode::Check => println!("Checked {report}: no problems found"),
-            }
-            ExitCode::SUCCESS
-        }
+    let outcome = rekindle::build(&dir, &overrides, mode).map(|summary| match mode {
+        Mode::Build => println!("Built {summary} -> {}", summary.dest.display()),
+        Mode::Check => println!("Checked {summary}: no problems found"),
+    });
+    report(outcome)
+}
+
+/// Exit status 0, or 1 after printing every error once.
+fn report(outcome: rekindle::Result<()>) -> ExitCode {
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             for e in err.all() {
                 eprintln!("error: {e}");

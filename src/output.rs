@@ -1,7 +1,7 @@
 //! Writing the site: the only module that writes. A build goes into a staging folder beside the
 //! build dir and is swapped in whole only when everything succeeded; `check` writes nowhere.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -31,6 +31,32 @@ impl Sink for Discard {
     }
     fn copy(&self, _: &str, _: &Path) -> Result<()> {
         Ok(())
+    }
+}
+
+/// The files of a site held in memory: what `serve` builds into and answers from.
+pub type Files = HashMap<String, Vec<u8>>;
+
+/// A sink that keeps the site in memory, for `serve`.
+#[derive(Default)]
+pub struct Memory(Mutex<Files>);
+
+impl Memory {
+    pub fn into_files(self) -> Files {
+        self.0.into_inner().unwrap_or_default()
+    }
+}
+
+impl Sink for Memory {
+    fn write(&self, rel: &str, bytes: &[u8]) -> Result<()> {
+        let mut files = self.0.lock().map_err(|_| poisoned(Path::new(rel)))?;
+        files.insert(rel.to_string(), bytes.to_vec());
+        Ok(())
+    }
+
+    fn copy(&self, rel: &str, from: &Path) -> Result<()> {
+        let bytes = fs::read(from).map_err(|e| Error::read(from, e))?;
+        self.write(rel, &bytes)
     }
 }
 

@@ -85,10 +85,15 @@ pub const RESERVED_FILES: [&str; 8] = [
 ];
 
 /// Builds the site model from the parsed content; `statics` are the theme's static files.
-pub fn assemble(config: &Config, mut content: Content, statics: &[String]) -> Result<Site> {
+pub fn assemble(
+    config: &Config,
+    mut content: Content,
+    statics: &[String],
+    cache: Option<&mut RenderCache>,
+) -> Result<Site> {
     let base = &config.base.path;
     let assets = std::mem::take(&mut content.assets);
-    let (mut sections, pages) = place(config, content)?;
+    let (mut sections, pages) = place(config, content, cache)?;
     let mut pages = pages;
     let mut files = FileMap::default();
     for s in &sections {
@@ -154,7 +159,66 @@ impl FileMap {
     }
 }
 
-fn place(config: &Config, content: Content) -> Result<(Vec<Section>, Vec<Page>)> {
+/// Rendered Markdown kept from one build to the next (by `serve`): an entry stays valid while
+/// its body is the same and no page moved (the links it rewrote still lead to the same URLs).
+#[derive(Default)]
+pub struct RenderCache {
+    fingerprint: u64,
+    entries: HashMap<String, (String, Rendered)>,
+}
+
+impl RenderCache {
+    fn get(&self, rel: &str, body: &str) -> Option<Rendered> {
+        match self.entries.get(rel) {
+            Some((cached, rendered)) if cached == body => Some(rendered.clone()),
+            _ => None,
+        }
+    }
+}
+
+/// Everything a rewritten link depends on, hashed.
+fn fingerprint(index: &HashMap<String, String>, base: &str, opts: &markdown::Options) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut pairs: Vec<(&String, &String)> = index.iter().collect();
+    pairs.sort_unstable();
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    (pairs, base, opts.smart_punctuation, opts.heading_anchors).hash(&mut hasher);
+    hasher.finish()
+}
+
+/// Renders the Markdown of every document, reusing what `cache` holds.
+fn render_all<M: Sync>(
+    docs: &[Document<M>],
+    index: &HashMap<String, String>,
+    base: &str,
+    opts: &markdown::Options,
+    cache: &Option<&mut RenderCache>,
+) -> Vec<Rendered> {
+    docs.par_iter()
+        .map(|d| {
+            let cached = cache.as_ref().and_then(|c| c.get(&d.rel, &d.body));
+            cached.unwrap_or_else(|| render_doc(&d.body, &d.rel, index, base, opts))
+        })
+        .collect()
+}
+
+fn remember<M>(cache: &mut Option<&mut RenderCache>, docs: &[Document<M>], rendered: &[Rendered]) {
+    if let Some(cache) = cache {
+        for (d, r) in docs.iter().zip(rendered) {
+            if cache.get(&d.rel, &d.body).is_none() {
+                cache
+                    .entries
+                    .insert(d.rel.clone(), (d.body.clone(), r.clone()));
+            }
+        }
+    }
+}
+
+fn place(
+    config: &Config,
+    content: Content,
+    mut cache: Option<&mut RenderCache>,
+) -> Result<(Vec<Section>, Vec<Page>)> {
     let base = &config.base.path;
     let mut docs = content.sections;
     docs.sort_by(|a, b| a.rel.cmp(&b.rel));
@@ -189,15 +253,17 @@ fn place(config: &Config, content: Content) -> Result<(Vec<Section>, Vec<Page>)>
     }
     let index = link_index(&docs, &content.pages, base);
     let opts = config.markdown;
-    let rendered_sections: Vec<Rendered> = docs
-        .par_iter()
-        .map(|d| render_doc(&d.body, &d.rel, &index, base, &opts))
-        .collect();
-    let rendered_pages: Vec<Rendered> = content
-        .pages
-        .par_iter()
-        .map(|d| render_doc(&d.body, &d.rel, &index, base, &opts))
-        .collect();
+    if let Some(cache) = cache.as_deref_mut() {
+        let print = fingerprint(&index, base, &opts);
+        if cache.fingerprint != print {
+            cache.entries.clear();
+            cache.fingerprint = print;
+        }
+    }
+    let rendered_sections = render_all(&docs, &index, base, &opts, &cache);
+    let rendered_pages = render_all(&content.pages, &index, base, &opts, &cache);
+    remember(&mut cache, &docs, &rendered_sections);
+    remember(&mut cache, &content.pages, &rendered_pages);
     let sections = docs
         .into_iter()
         .zip(rendered_sections)

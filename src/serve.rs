@@ -1,0 +1,309 @@
+//! The dev loop of `rekindle serve`: first build, server threads, watch, rebuild what changed,
+//! tell the browsers. Builds into memory, never into the build dir.
+
+use std::io::Write;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, channel};
+use std::sync::{Arc, RwLock};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use crate::config::{BaseUrl, Config, Overrides};
+use crate::content;
+use crate::error::{Error, Result};
+use crate::output::{Files, Memory};
+use crate::server::{self, Hub, Shared};
+use crate::site::{self, RenderCache};
+use crate::templates::Renderer;
+use crate::watch::{self, Change, Roots};
+
+/// The options of `rekindle serve`.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub host: String,
+    pub port: u16,
+    pub open: bool,
+    pub drafts: bool,
+}
+
+/// How many threads answer page requests (event streams have threads of their own).
+const WORKERS: usize = 8;
+
+/// Builds, serves and rebuilds until the process is stopped.
+pub fn serve(dir: &Path, opts: &ServeOptions) -> Result<()> {
+    let listener = bind(opts)?;
+    let port = listener
+        .server_addr()
+        .to_ip()
+        .map_or(opts.port, |a| a.port());
+    let origin = format!("http://{}:{port}", display_host(&opts.host));
+    let mut dev = DevBuild::new(dir, &origin, opts.drafts);
+    let config = dev.load_config()?;
+    let base = config.base.path.clone();
+    let roots = Roots::of(&config);
+    dev.config = Some(config);
+    let first = dev.build(&[]);
+    let shared = Arc::new(Shared {
+        files: RwLock::new(Arc::new(Files::new())),
+        hub: Hub::new(session_id()),
+        base: RwLock::new(base.clone()),
+    });
+    publish(&shared, first, None);
+    let listener = Arc::new(listener);
+    for _ in 0..WORKERS {
+        let (listener, shared) = (Arc::clone(&listener), Arc::clone(&shared));
+        std::thread::spawn(move || {
+            while let Ok(request) = listener.recv() {
+                server::handle(request, &shared);
+            }
+        });
+    }
+    let address = format!("{origin}{base}");
+    println!("Serving on {address}");
+    let _ = std::io::stdout().flush();
+    if opts.open {
+        open_browser(&address);
+    }
+    watch_loop(&mut dev, &shared, roots)
+}
+
+fn watch_loop(dev: &mut DevBuild, shared: &Arc<Shared>, mut roots: Roots) -> Result<()> {
+    let (tx, rx) = channel();
+    let mut watcher = watch::start(&roots, tx.clone())?;
+    loop {
+        let Some((changes, paths)) = next_batch(&rx, &roots)? else {
+            continue;
+        };
+        let started = Instant::now();
+        let result = dev.build(&changes);
+        let css_only = changes.iter().all(|c| *c == Change::Stylesheet);
+        if publish(shared, result, Some(css_only)) {
+            let what = describe(&paths, dev.root());
+            println!("Rebuilt in {} ms: {what}", started.elapsed().as_millis());
+            let _ = std::io::stdout().flush();
+        }
+        if let Some(config) = dev
+            .config
+            .as_ref()
+            .filter(|_| changes.contains(&Change::Config))
+        {
+            if let Ok(mut current) = shared.base.write() {
+                current.clone_from(&config.base.path);
+            }
+            let fresh = Roots::of(config);
+            if fresh != roots {
+                drop(watcher);
+                watcher = watch::start(&fresh, tx.clone())?;
+                roots = fresh;
+            }
+        }
+    }
+}
+
+/// Waits for the next batch of changes that matter; None when a batch held nothing relevant.
+fn next_batch(
+    rx: &Receiver<Vec<PathBuf>>,
+    roots: &Roots,
+) -> Result<Option<(Vec<Change>, Vec<PathBuf>)>> {
+    let Ok(mut paths) = rx.recv() else {
+        return Err(Error::Server {
+            message: "the file watcher stopped".to_string(),
+            hint: "restart `rekindle serve`".to_string(),
+        });
+    };
+    while let Ok(more) = rx.try_recv() {
+        paths.extend(more);
+    }
+    let relevant: Vec<(Change, PathBuf)> = paths
+        .into_iter()
+        .filter_map(|p| watch::classify(&p, roots).map(|c| (c, p)))
+        .collect();
+    if relevant.is_empty() {
+        return Ok(None);
+    }
+    let (changes, paths) = relevant.into_iter().unzip();
+    Ok(Some((changes, paths)))
+}
+
+/// Serves the result of a build: the new files, or the error in the terminal and every tab.
+/// Returns whether the build succeeded.
+fn publish(shared: &Shared, result: Result<Files>, css_only: Option<bool>) -> bool {
+    match result {
+        Ok(files) => {
+            if let Ok(mut current) = shared.files.write() {
+                *current = Arc::new(files);
+            }
+            if let Some(css_only) = css_only {
+                shared.hub.built(css_only);
+            }
+            true
+        }
+        Err(err) => {
+            for e in err.all() {
+                eprintln!("error: {e}");
+            }
+            let first = err
+                .all()
+                .first()
+                .map(|e| (*e).to_string())
+                .unwrap_or_default();
+            let location = err
+                .all()
+                .first()
+                .and_then(|e| e.diagnostic())
+                .map(|d| d.location())
+                .unwrap_or_default();
+            shared.hub.failed(&first, &location);
+            false
+        }
+    }
+}
+
+/// "content/steps/01-a.md changed" (and how many more).
+fn describe(paths: &[PathBuf], root: &Path) -> String {
+    let root = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
+    let mut names: Vec<String> = paths
+        .iter()
+        .map(|p| p.strip_prefix(&root).unwrap_or(p).display().to_string())
+        .collect();
+    names.sort();
+    names.dedup();
+    match names.len() {
+        0 => "no change".to_string(),
+        1 => format!("{} changed", names[0]),
+        n => format!("{} and {} more changed", names[0], n - 1),
+    }
+}
+
+/// What `serve` keeps from one build to the next: the configuration, the parsed templates,
+/// and the rendered Markdown of pages that did not change.
+struct DevBuild {
+    dir: PathBuf,
+    origin: String,
+    drafts: bool,
+    config: Option<Config>,
+    renderer: Option<Renderer>,
+    cache: RenderCache,
+}
+
+impl DevBuild {
+    fn new(dir: &Path, origin: &str, drafts: bool) -> Self {
+        DevBuild {
+            dir: dir.to_path_buf(),
+            origin: origin.to_string(),
+            drafts,
+            config: None,
+            renderer: None,
+            cache: RenderCache::default(),
+        }
+    }
+
+    fn root(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Reads book.toml, mounting the site at its `[site] url` path on the local origin.
+    fn load_config(&self) -> Result<Config> {
+        let mut overrides = Overrides {
+            drafts: self.drafts,
+            ..Overrides::default()
+        };
+        let published = crate::load_config(&self.dir, &overrides)?;
+        let local = BaseUrl::parse(&format!("{}{}", self.origin, published.base.path));
+        overrides.base_url = local.ok().map(|b| b.url);
+        crate::load_config(&self.dir, &overrides)
+    }
+
+    fn build(&mut self, changes: &[Change]) -> Result<Files> {
+        if self.config.is_none() || changes.contains(&Change::Config) {
+            self.config = None;
+            self.renderer = None;
+            self.config = Some(self.load_config()?);
+        }
+        let DevBuild {
+            config,
+            renderer,
+            cache,
+            ..
+        } = self;
+        let Some(config) = config.as_ref() else {
+            return Err(Error::Server {
+                message: "no configuration".into(),
+                hint: "fix book.toml".into(),
+            });
+        };
+        let content = content::load(config)?;
+        let theme = content::load_theme(config)?;
+        let theme_changed = changes
+            .iter()
+            .any(|c| matches!(c, Change::Template | Change::Stylesheet | Change::Static));
+        if theme_changed {
+            *renderer = None;
+        }
+        let renderer = match renderer {
+            Some(r) => r,
+            None => renderer.insert(Renderer::new(config, &theme, crate::static_hashes(&theme))?),
+        };
+        let statics: Vec<String> = theme.statics.iter().map(|(a, _)| a.rel.clone()).collect();
+        let site = site::assemble(config, content, &statics, Some(cache))?;
+        renderer.set_site(config, &site);
+        let memory = Memory::default();
+        crate::write_site(config, &site, renderer, &theme, &memory)?;
+        Ok(memory.into_files())
+    }
+}
+
+fn bind(opts: &ServeOptions) -> Result<tiny_http::Server> {
+    let host: IpAddr = opts.host.parse().map_err(|_| Error::Server {
+        message: format!("`{}` is not an IP address to listen on", opts.host),
+        hint: "use --host 127.0.0.1 (this machine only) or --host 0.0.0.0 (every network)".into(),
+    })?;
+    if !host.is_loopback() {
+        eprintln!(
+            "warning: listening on {host}: other machines on your network can open this preview"
+        );
+    }
+    tiny_http::Server::http((host, opts.port)).map_err(|e| {
+        let in_use = e
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::AddrInUse);
+        if in_use {
+            Error::Server {
+                message: format!("port {} on {host} is already in use", opts.port),
+                hint: "stop the other server, or choose another port with --port (--port 0 picks a free one)".into(),
+            }
+        } else {
+            Error::Server {
+                message: format!("cannot listen on {host}:{}: {e}", opts.port),
+                hint: "check --host and --port".into(),
+            }
+        }
+    })
+}
+
+fn display_host(host: &str) -> String {
+    if host.contains(':') {
+        format!("[{host}]")
+    } else {
+        host.to_string()
+    }
+}
+
+/// A number that differs between runs, so open tabs notice a restarted server.
+fn session_id() -> u64 {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    (nanos % 1_000_000_000_000) as u64 * 1000
+}
+
+fn open_browser(url: &str) {
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
+    if let Err(e) = std::process::Command::new(opener).arg(url).spawn() {
+        eprintln!("warning: could not open a browser with {opener}: {e}; open {url} yourself");
+    }
+}

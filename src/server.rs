@@ -1,0 +1,350 @@
+//! The dev server's HTTP side: answers like GitHub Pages from the in-memory site (folder ->
+//! index.html, 301 to add a slash, 404.html with status 404), never from anywhere else,
+//! and streams live-reload events under the reserved `/__rekindle/` prefix.
+
+use std::io::{Cursor, Write};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError, sync_channel};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use percent_encoding::percent_decode_str;
+use tiny_http::{Header, Method, Request, Response, StatusCode};
+
+use crate::output::Files;
+
+/// The live-reload client injected into served HTML.
+pub const LIVERELOAD_JS: &str = include_str!("livereload.js");
+/// Paths below this prefix belong to the dev server, not the site.
+pub const RESERVED: &str = "/__rekindle/";
+const SCRIPT_TAG: &str = "<script src=\"/__rekindle/livereload.js\"></script>";
+const MAX_URL: usize = 2048;
+
+/// Where a request path leads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolved {
+    /// A file of the site, relative to its root (never holds `..`).
+    File(String),
+    /// Answer 301 with this location.
+    Redirect(String),
+    NotFound,
+    BadRequest,
+}
+
+/// Maps a request target to a file of the site under `base` (`/` or `/repo/`).
+/// `exists` says whether the site has a file. Pure: no path ever touches the file system.
+pub fn resolve(target: &str, base: &str, exists: impl Fn(&str) -> bool) -> Resolved {
+    if target.len() > MAX_URL || !target.starts_with('/') {
+        return Resolved::BadRequest;
+    }
+    let raw = target.split(['?', '#']).next().unwrap_or(target);
+    let Ok(path) = percent_decode_str(raw).decode_utf8() else {
+        return Resolved::BadRequest;
+    };
+    if path.contains('\0') {
+        return Resolved::BadRequest;
+    }
+    if path.contains('\\') || path.split('/').any(|s| s == ".." || s == ".") {
+        return Resolved::NotFound;
+    }
+    if path == "/" && base != "/" {
+        return Resolved::Redirect(base.to_string());
+    }
+    if base.len() > 1 && path == base.trim_end_matches('/') {
+        return Resolved::Redirect(base.to_string());
+    }
+    let Some(rel) = path.strip_prefix(base) else {
+        return Resolved::NotFound;
+    };
+    if rel.contains("//") || rel.starts_with('/') {
+        return Resolved::NotFound;
+    }
+    if rel.is_empty() || rel.ends_with('/') {
+        let index = format!("{rel}index.html");
+        return if exists(&index) {
+            Resolved::File(index)
+        } else {
+            Resolved::NotFound
+        };
+    }
+    if exists(rel) {
+        Resolved::File(rel.to_string())
+    } else if exists(&format!("{rel}/index.html")) {
+        Resolved::Redirect(format!("{raw}/"))
+    } else {
+        Resolved::NotFound
+    }
+}
+
+/// Inserts the live-reload script before `</body>` (or at the end).
+pub fn inject(html: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(html.len() + SCRIPT_TAG.len());
+    let at = html
+        .windows(7)
+        .rposition(|w| w.eq_ignore_ascii_case(b"</body>"))
+        .unwrap_or(html.len());
+    out.extend_from_slice(&html[..at]);
+    out.extend_from_slice(SCRIPT_TAG.as_bytes());
+    out.extend_from_slice(&html[at..]);
+    out
+}
+
+/// Fans build events out to every open event stream; a stream that stops reading is dropped
+/// instead of holding the others up.
+#[derive(Default)]
+pub struct Hub {
+    clients: Mutex<Vec<SyncSender<Arc<str>>>>,
+    /// The last build's error, shown to tabs that connect while it stands.
+    error: Mutex<Option<Arc<str>>>,
+    build: AtomicU64,
+}
+
+impl Hub {
+    pub fn new(first_build: u64) -> Self {
+        Hub {
+            build: AtomicU64::new(first_build),
+            ..Hub::default()
+        }
+    }
+
+    fn subscribe(&self) -> (Receiver<Arc<str>>, String) {
+        let (tx, rx) = sync_channel(16);
+        let mut greeting = format!(
+            "retry: 1000\nevent: hello\ndata: {}\n\n",
+            self.build.load(Ordering::SeqCst)
+        );
+        if let Some(e) = self.error.lock().ok().as_ref().and_then(|e| e.as_ref()) {
+            greeting.push_str(e);
+        }
+        if let Ok(mut clients) = self.clients.lock() {
+            clients.push(tx);
+        }
+        (rx, greeting)
+    }
+
+    fn send(&self, event: Arc<str>) {
+        if let Ok(mut clients) = self.clients.lock() {
+            clients.retain(|c| match c.try_send(event.clone()) {
+                Ok(()) => true,
+                Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => false,
+            });
+        }
+    }
+
+    /// After a good build: `css` when only stylesheets changed, else `reload`.
+    pub fn built(&self, css_only: bool) {
+        let build = self.build.fetch_add(1, Ordering::SeqCst) + 1;
+        if let Ok(mut error) = self.error.lock() {
+            *error = None;
+        }
+        let kind = if css_only { "css" } else { "reload" };
+        self.send(format!("event: {kind}\ndata: {build}\n\n").into());
+    }
+
+    /// After a failed build: the message and its `file:line`, as JSON.
+    pub fn failed(&self, message: &str, location: &str) {
+        let json = serde_json::json!({ "message": message, "location": location });
+        let event: Arc<str> = format!("event: error\ndata: {json}\n\n").into();
+        if let Ok(mut error) = self.error.lock() {
+            *error = Some(event.clone());
+        }
+        self.send(event);
+    }
+
+    /// How many event streams are open.
+    pub fn clients(&self) -> usize {
+        self.clients.lock().map_or(0, |c| c.len())
+    }
+}
+
+/// What the request handlers share.
+pub struct Shared {
+    pub files: RwLock<Arc<Files>>,
+    pub hub: Hub,
+    /// The path the site is mounted at (`/` or `/repo/`); book.toml may change it.
+    pub base: RwLock<String>,
+}
+
+/// Answers one request. Event streams are handed to a thread of their own.
+pub fn handle(request: Request, shared: &Arc<Shared>) {
+    let head = match request.method() {
+        Method::Get => false,
+        Method::Head => true,
+        _ => {
+            let _ = request.respond(with_header(
+                text(405, "method not allowed\n"),
+                "Allow",
+                "GET, HEAD",
+            ));
+            return;
+        }
+    };
+    let url = request.url().to_string();
+    if let Some(tool) = url.strip_prefix(RESERVED) {
+        let tool = tool.split('?').next().unwrap_or(tool);
+        match tool {
+            "livereload" if !head => {
+                let shared = Arc::clone(shared);
+                std::thread::spawn(move || stream_events(request, &shared.hub));
+            }
+            "livereload.js" => {
+                let js = Response::from_data(LIVERELOAD_JS.as_bytes().to_vec());
+                let _ = request.respond(with_type(js, "text/javascript; charset=utf-8"));
+            }
+            _ => {
+                let _ = request.respond(text(404, "not found\n"));
+            }
+        }
+        return;
+    }
+    let (Ok(files), Ok(base)) = (shared.files.read(), shared.base.read()) else {
+        return;
+    };
+    let (files, base) = (Arc::clone(&files), base.clone());
+    // tiny_http sends the headers alone for HEAD.
+    let _ = request.respond(answer(&url, &base, &files));
+}
+
+fn answer(url: &str, base: &str, files: &Files) -> Response<Cursor<Vec<u8>>> {
+    match resolve(url, base, |rel| files.contains_key(rel)) {
+        Resolved::File(rel) => file_response(200, &rel, files),
+        Resolved::Redirect(location) => with_header(text(301, "moved\n"), "Location", &location),
+        Resolved::BadRequest => text(400, "bad request\n"),
+        Resolved::NotFound if files.contains_key("404.html") => {
+            file_response(404, "404.html", files)
+        }
+        Resolved::NotFound => {
+            let page = format!(
+                "<!doctype html><title>Not found</title><p>Nothing here yet: the site has not been built.</p>{SCRIPT_TAG}"
+            );
+            with_type(
+                Response::from_data(page.into_bytes()),
+                "text/html; charset=utf-8",
+            )
+            .with_status_code(404)
+        }
+    }
+}
+
+fn file_response(status: u16, rel: &str, files: &Files) -> Response<Cursor<Vec<u8>>> {
+    let bytes = files.get(rel).map_or(&[][..], Vec::as_slice);
+    let mime = mime_guess::from_path(rel).first_or_octet_stream();
+    let is_html = mime.essence_str() == "text/html";
+    let body = if is_html {
+        inject(bytes)
+    } else {
+        bytes.to_vec()
+    };
+    let content_type = match mime.type_() {
+        mime_guess::mime::TEXT => format!("{}; charset=utf-8", mime.essence_str()),
+        _ if mime.essence_str() == "image/svg+xml" || mime.essence_str() == "application/xml" => {
+            format!("{}; charset=utf-8", mime.essence_str())
+        }
+        _ => mime.essence_str().to_string(),
+    };
+    with_type(Response::from_data(body), &content_type).with_status_code(status)
+}
+
+fn text(status: u16, body: &str) -> Response<Cursor<Vec<u8>>> {
+    with_type(
+        Response::from_data(body.as_bytes().to_vec()),
+        "text/plain; charset=utf-8",
+    )
+    .with_status_code(StatusCode(status))
+}
+
+fn with_type(response: Response<Cursor<Vec<u8>>>, content_type: &str) -> Response<Cursor<Vec<u8>>> {
+    let response = with_header(response, "Content-Type", content_type);
+    with_header(response, "Cache-Control", "no-store")
+}
+
+/// Adds a header; a value that is not a valid header (it cannot come from a valid request) is left out.
+fn with_header(
+    response: Response<Cursor<Vec<u8>>>,
+    name: &str,
+    value: &str,
+) -> Response<Cursor<Vec<u8>>> {
+    match Header::from_bytes(name.as_bytes(), value.as_bytes()) {
+        Ok(h) => response.with_header(h),
+        Err(()) => response,
+    }
+}
+
+/// Holds one Server-Sent Events stream open until the browser goes away.
+fn stream_events(request: Request, hub: &Hub) {
+    let (events, greeting) = hub.subscribe();
+    let mut writer = request.into_writer();
+    let head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n";
+    if writer.write_all(head.as_bytes()).is_err() || send(&mut writer, &greeting).is_err() {
+        return;
+    }
+    loop {
+        let chunk = match events.recv_timeout(Duration::from_secs(15)) {
+            Ok(event) => event,
+            Err(RecvTimeoutError::Timeout) => ": keep-alive\n\n".into(),
+            Err(RecvTimeoutError::Disconnected) => return,
+        };
+        if send(&mut writer, &chunk).is_err() {
+            return;
+        }
+    }
+}
+
+fn send(writer: &mut Box<dyn Write + Send>, chunk: &str) -> std::io::Result<()> {
+    writer.write_all(chunk.as_bytes())?;
+    writer.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn site() -> impl Fn(&str) -> bool {
+        |rel: &str| ["index.html", "steps/index.html", "style.css", "404.html"].contains(&rel)
+    }
+
+    #[test]
+    fn folders_files_and_redirects() {
+        let r = |url| resolve(url, "/repo/", site());
+        assert_eq!(r("/repo/"), Resolved::File("index.html".into()));
+        assert_eq!(r("/repo/steps/"), Resolved::File("steps/index.html".into()));
+        assert_eq!(r("/repo/steps"), Resolved::Redirect("/repo/steps/".into()));
+        assert_eq!(r("/repo/style.css?h=1"), Resolved::File("style.css".into()));
+        assert_eq!(r("/"), Resolved::Redirect("/repo/".into()));
+        assert_eq!(r("/repo"), Resolved::Redirect("/repo/".into()));
+        assert_eq!(r("/other/"), Resolved::NotFound);
+        assert_eq!(r("/repo/nope/"), Resolved::NotFound);
+    }
+
+    #[test]
+    fn traversal_never_resolves() {
+        let r = |url| resolve(url, "/", |_: &str| true);
+        for url in [
+            "/../etc/passwd",
+            "/%2e%2e/etc/passwd",
+            "/%2E%2E%2Fetc%2Fpasswd",
+            "/steps/..%2f..%2fetc/passwd",
+            "/..\\etc\\passwd",
+            "/%5c..%5cetc",
+            "/./index.html",
+            "//etc/passwd",
+        ] {
+            assert_eq!(r(url), Resolved::NotFound, "{url}");
+        }
+        assert_eq!(r("/%252e%252e/x"), Resolved::File("%2e%2e/x".into()));
+        assert_eq!(r("/a%00b"), Resolved::BadRequest);
+        assert_eq!(r("/%ff"), Resolved::BadRequest);
+        assert_eq!(r("http://evil/"), Resolved::BadRequest);
+        assert_eq!(r(&format!("/{}", "a".repeat(3000))), Resolved::BadRequest);
+    }
+
+    #[test]
+    fn script_goes_before_body_end() {
+        let html = b"<html><body><p>x</p></BODY></html>";
+        let out = String::from_utf8(inject(html)).unwrap();
+        assert_eq!(
+            out,
+            "<html><body><p>x</p><script src=\"/__rekindle/livereload.js\"></script></BODY></html>"
+        );
+    }
+}
