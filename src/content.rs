@@ -393,14 +393,28 @@ type YamlError = (usize, usize, String, Option<String>);
 fn parse_yaml<M: for<'de> Deserialize<'de>>(yaml: &str) -> std::result::Result<M, YamlError> {
     let source = if yaml.trim().is_empty() { "{}" } else { yaml };
     serde_yaml::from_str(source).map_err(|e| {
-        let message = strip_yaml_positions(&e.to_string());
-        let (line, col) = match e.location() {
-            Some(l) if !message.starts_with("invalid date") => (l.line().max(1), l.column().max(1)),
+        let full = e.to_string();
+        let message = strip_yaml_positions(&full);
+        let (line, col) = match (e.location(), opened_at(&full)) {
+            (_, Some(opened)) => opened,
+            (Some(l), _) if !message.starts_with("invalid date") => {
+                (l.line().max(1), l.column().max(1))
+            }
             _ => locate_value(yaml, &message),
         };
         let (message, hint) = explain_yaml(message);
         (line, col, message, hint)
     })
+}
+
+/// libyaml ends "… while parsing a flow sequence at line 2 column 7" with where the
+/// unclosed list or mapping was opened: that is the line the author has to fix.
+fn opened_at(message: &str) -> Option<(usize, usize)> {
+    let (_, context) = message.split_once(", while parsing a flow ")?;
+    let (_, at) = context.split_once(" at line ")?;
+    let (line, rest) = at.split_once(" column ")?;
+    let col: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    Some((line.trim().parse().ok()?, col.parse().ok()?))
 }
 
 /// Drops libyaml's own ` at line N column M` (relative to the front matter, not the file).
@@ -436,7 +450,11 @@ fn explain_yaml(message: String) -> (String, Option<String>) {
     let message = name_the_field(message)
         .replace("expected i64", "expected a whole number")
         .replace("expected f64", "expected a number");
-    let hint = if message.starts_with("missing field `title`") {
+    let hint = if message.contains("while parsing a flow sequence") {
+        Some("this `[` list is not closed: end it with `]`, or quote the value if it is text")
+    } else if message.contains("while parsing a flow mapping") {
+        Some("this `{` mapping is not closed: end it with `}`, or quote the value if it is text")
+    } else if message.starts_with("missing field `title`") {
         Some("every page and section needs `title: ...` in its front matter")
     } else if message.contains("expected a boolean") {
         Some("write `true` or `false`")

@@ -48,11 +48,17 @@ pub fn sitemap(config: &Config, site: &Site) -> String {
     out
 }
 
+/// Allows everything and points to the sitemap (whose address must be absolute, so the line
+/// is left out while the site's URL has no host).
 pub fn robots(config: &Config) -> String {
     let sitemap = config
         .base
         .permalink(&format!("{}sitemap.xml", config.base.path));
-    format!("User-agent: *\nAllow: /\n\nSitemap: {sitemap}\n")
+    if sitemap.contains("://") {
+        format!("User-agent: *\nAllow: /\n\nSitemap: {sitemap}\n")
+    } else {
+        "User-agent: *\nAllow: /\n".to_string()
+    }
 }
 
 /// An Atom feed of the dated pages, newest first.

@@ -47,6 +47,8 @@ pub struct Report {
     pub assets: usize,
     pub elapsed: Duration,
     pub dest: PathBuf,
+    /// Things that did not stop the build but deserve a look.
+    pub warnings: Vec<String>,
 }
 
 impl std::fmt::Display for Report {
@@ -92,9 +94,13 @@ pub fn build(dir: &Path, overrides: &Overrides, mode: Mode) -> Result<Report> {
         assets: site.assets.len() + theme.statics.len(),
         elapsed: Duration::ZERO,
         dest: config.build_dir.clone(),
+        warnings: warnings(&config),
     };
     match mode {
-        Mode::Check => write_site(&config, &site, &renderer, &theme, &output::Discard)?,
+        Mode::Check => {
+            output::check_placement(&config)?;
+            write_site(&config, &site, &renderer, &theme, &output::Discard)?;
+        }
         Mode::Build => {
             let staging = output::Staging::create(&config)?;
             write_site(&config, &site, &renderer, &theme, &staging)?;
@@ -183,6 +189,16 @@ fn origin(site: &Site, out: &Output, templates_dir: &Path) -> Origin {
         markdown: markdown.clone(),
         body_line,
     }
+}
+
+fn warnings(config: &Config) -> Vec<String> {
+    if config.base.url.contains("://") {
+        return Vec::new();
+    }
+    vec![format!(
+        "{}: [site] url has no host, so sitemap.xml, atom.xml, canonical and share links hold paths, not absolute URLs; set `url = \"https://USER.github.io/REPO/\"` or pass --base-url",
+        Config::file(&config.root).display()
+    )]
 }
 
 /// sitemap.xml, robots.txt, atom.xml, .nojekyll and CNAME.

@@ -102,9 +102,14 @@ fn main() -> ExitCode {
             Mode::Check,
         ),
     };
-    let outcome = rekindle::build(&dir, &overrides, mode).map(|summary| match mode {
-        Mode::Build => println!("Built {summary} -> {}", summary.dest.display()),
-        Mode::Check => println!("Checked {summary}: no problems found"),
+    let outcome = rekindle::build(&dir, &overrides, mode).map(|summary| {
+        for warning in &summary.warnings {
+            eprintln!("warning: {warning}");
+        }
+        match mode {
+            Mode::Build => println!("Built {summary} -> {}", summary.dest.display()),
+            Mode::Check => println!("Checked {summary}: no problems found"),
+        }
     });
     report(outcome)
 }

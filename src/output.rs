@@ -186,6 +186,29 @@ fn set_mode(_: &Path, _: u32) -> Result<()> {
 /// Refuses a build dir that would destroy something: the project itself, the content or the
 /// theme (or a folder inside them), or a non-empty folder that rekindle did not write.
 pub fn guard(config: &Config) -> Result<()> {
+    check_placement(config)?;
+    let build = absolute(&config.build_dir);
+    let hint = "choose another build dir with -d/--dest-dir or `build-dir` in book.toml";
+    let refuse = |why: &str, hint: &str| {
+        Err(Error::Output(
+            Diagnostic::file(&config.build_dir, why).with_hint(hint),
+        ))
+    };
+    if build.exists() && !build.is_dir() {
+        return refuse("the build dir exists and is not a folder", hint);
+    }
+    let non_empty = fs::read_dir(&build).is_ok_and(|mut entries| entries.next().is_some());
+    if non_empty && !build.join(MARKER).is_file() {
+        let why = "the build dir is not empty and was not written by rekindle; nothing was deleted";
+        let hint = "move its files elsewhere, or choose another build dir with -d/--dest-dir";
+        return refuse(why, hint);
+    }
+    Ok(())
+}
+
+/// The configuration part of `guard`, which `check` runs too: the build dir is neither the
+/// project, nor inside or around the content or the theme.
+pub fn check_placement(config: &Config) -> Result<()> {
     let build = absolute(&config.build_dir);
     let refuse = |why: String, hint: &str| {
         Err(Error::Output(
@@ -212,15 +235,6 @@ pub fn guard(config: &Config) -> Result<()> {
             );
             return refuse(why, hint);
         }
-    }
-    if build.exists() && !build.is_dir() {
-        return refuse("the build dir exists and is not a folder".into(), hint);
-    }
-    let non_empty = fs::read_dir(&build).is_ok_and(|mut entries| entries.next().is_some());
-    if non_empty && !build.join(MARKER).is_file() {
-        let why = "the build dir is not empty and was not written by rekindle; nothing was deleted";
-        let hint = "move its files elsewhere, or choose another build dir with -d/--dest-dir";
-        return refuse(why.into(), hint);
     }
     Ok(())
 }

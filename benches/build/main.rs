@@ -1,0 +1,195 @@
+//! `cargo bench --bench build`: cold builds of generated sites of 100, 1,000 and 10,000 pages
+//! (whole process, median of several runs, peak memory), the Markdown-only floor measured in
+//! the same run, serve's save-to-reload latency, and Hugo or Zola when they are on the PATH.
+//! `BENCH_SIZES=100,1000` limits the sizes; `BENCH_RUNS` sets the number of cold builds.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+// wait4() is the one way to read a child's peak memory; the crate itself denies unsafe code.
+#![allow(unsafe_code)]
+
+mod corpus;
+mod floor;
+mod latency;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_rekindle");
+
+fn main() {
+    let sizes: Vec<usize> = std::env::var("BENCH_SIZES")
+        .unwrap_or_else(|_| "100,1000,10000".into())
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+    println!(
+        "rekindle benchmark ({} cores)\n",
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    println!(
+        "| pages | rekindle | pages/s | peak memory | floor | ratio | serve: page edit | serve: template edit |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let mut rows = Vec::new();
+    for &n in &sizes {
+        let dir = tempfile::tempdir().expect("temp dir");
+        corpus::generate(dir.path(), n, 42).expect("generate the corpus");
+        let runs: usize = std::env::var("BENCH_RUNS")
+            .ok()
+            .and_then(|r| r.parse().ok())
+            .unwrap_or(if n >= 10_000 { 5 } else { 9 });
+        let (time, rss) = cold_builds(dir.path(), runs);
+        let floor = median(
+            (0..runs)
+                .map(|_| floor::run(&dir.path().join("content"), &dir.path().join("floor-out")))
+                .collect(),
+        );
+        let edit = latency::page_edit(BIN, dir.path(), if n >= 10_000 { 9 } else { 15 });
+        let template = latency::template_edit(BIN, dir.path(), 5);
+        println!(
+            "| {n} | {} | {:.0} | {:.1} MiB | {} | {:.2}× | {} | {} |",
+            ms(time),
+            n as f64 / time.as_secs_f64(),
+            rss as f64 / 1024.0,
+            ms(floor),
+            time.as_secs_f64() / floor.as_secs_f64(),
+            ms(edit),
+            ms(template),
+        );
+        rows.push((n, time));
+        others(dir.path(), n, runs);
+    }
+    if let (Some(small), Some(big)) = (
+        rows.iter().find(|r| r.0 == 1000),
+        rows.iter().find(|r| r.0 == 10_000),
+    ) {
+        println!(
+            "\n10,000 / 1,000 pages build time: {:.1}× (linear would be 10×)",
+            big.1.as_secs_f64() / small.1.as_secs_f64()
+        );
+    }
+    let guide = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let copy = tempfile::tempdir().expect("temp dir");
+    copy_dir(&guide.join("content"), &copy.path().join("content"));
+    copy_dir(&guide.join("themes"), &copy.path().join("themes"));
+    std::fs::copy(guide.join("book.toml"), copy.path().join("book.toml")).expect("copy book.toml");
+    println!(
+        "\nThe guide: serve, save to reload event, median of 21: {}",
+        ms(latency::page_edit(BIN, copy.path(), 21))
+    );
+}
+
+/// Median wall time and the largest peak RSS (KiB) of `runs` cold builds.
+fn cold_builds(site: &Path, runs: usize) -> (Duration, u64) {
+    let mut times = Vec::new();
+    let mut peak = 0;
+    for i in 0..runs {
+        let out = site.join(format!("out-{}", i % 2));
+        let started = Instant::now();
+        let (ok, rss) = run_measured(Command::new(BIN).arg("build").arg(site).arg("-d").arg(&out));
+        times.push(started.elapsed());
+        assert!(ok, "rekindle build failed on the generated site");
+        peak = peak.max(rss);
+    }
+    (median(times), peak)
+}
+
+/// Runs a command, returning whether it succeeded and its peak resident memory in KiB.
+/// The child is reaped by wait4 itself, which is what reports its memory.
+#[allow(clippy::zombie_processes)]
+fn run_measured(cmd: &mut Command) -> (bool, u64) {
+    let child = cmd
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start the command");
+    let mut status = 0;
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: wait4 on our own child with valid pointers.
+    let pid = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
+    assert!(pid > 0, "wait4 failed");
+    (
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        usage.ru_maxrss as u64,
+    )
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v.get(v.len() / 2).copied().unwrap_or_default()
+}
+
+fn ms(d: Duration) -> String {
+    if d.is_zero() {
+        "n/a".into()
+    } else if d.as_secs_f64() >= 1.0 {
+        format!("{:.2} s", d.as_secs_f64())
+    } else {
+        format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+    }
+}
+
+/// Hugo and Zola on the same content, when installed.
+fn others(site: &Path, n: usize, runs: usize) {
+    for tool in ["hugo", "zola"] {
+        if Command::new(tool).arg("version").output().is_err()
+            && Command::new(tool).arg("--version").output().is_err()
+        {
+            continue;
+        }
+        let dir = tempfile::tempdir().expect("temp dir");
+        let args: Vec<String> = match tool {
+            "hugo" => {
+                corpus::write_hugo(site, dir.path()).expect("hugo layout");
+                vec![
+                    "--quiet".into(),
+                    "-s".into(),
+                    dir.path().display().to_string(),
+                    "-d".into(),
+                    dir.path().join("public").display().to_string(),
+                ]
+            }
+            _ => {
+                corpus::write_zola(site, dir.path()).expect("zola layout");
+                vec![
+                    "--root".into(),
+                    dir.path().display().to_string(),
+                    "build".into(),
+                    "-o".into(),
+                    dir.path().join("public").display().to_string(),
+                    "--force".into(),
+                ]
+            }
+        };
+        let mut times = Vec::new();
+        let mut peak = 0;
+        for _ in 0..runs.min(5) {
+            let started = Instant::now();
+            let (ok, rss) = run_measured(Command::new(tool).args(&args));
+            times.push(started.elapsed());
+            peak = peak.max(rss);
+            if !ok {
+                println!("  {tool}: build failed on the {n}-page corpus");
+                return;
+            }
+        }
+        println!(
+            "  {tool}, {n} pages: {} ({:.1} MiB)",
+            ms(median(times)),
+            peak as f64 / 1024.0
+        );
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.expect("walk");
+        let target = to.join(entry.path().strip_prefix(from).expect("prefix"));
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).expect("mkdir");
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
