@@ -18,6 +18,22 @@ use std::time::{Duration, Instant};
 const BIN: &str = env!("CARGO_BIN_EXE_rekindle");
 
 fn main() {
+    // `cargo bench --bench build -- generate DIR PAGES [SEED]` only writes a corpus.
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
+    if let [command, dir, pages, rest @ ..] = args.as_slice() {
+        if command == "generate" {
+            let pages = pages.parse().expect("PAGES is a number");
+            let seed = rest
+                .first()
+                .map_or(42, |s| s.parse().expect("SEED is a number"));
+            corpus::generate(Path::new(dir), pages, seed).expect("write the corpus");
+            println!("Wrote a {pages}-page site (seed {seed}) to {dir}");
+            return;
+        }
+    }
     let sizes: Vec<usize> = std::env::var("BENCH_SIZES")
         .unwrap_or_else(|_| "100,1000,10000".into())
         .split(',')

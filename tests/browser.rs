@@ -1,0 +1,589 @@
+//! The built guide, checked as a browser and a validator see it: the Nu Html Checker,
+//! axe-core in headless Chromium (light and dark), no requests to other hosts, a weight
+//! budget, no scripts, a walk through the four steps and the chart, and screenshots.
+//!
+//! Needs Chromium, chromedriver, Java and tests/browser/node_modules; install them with
+//! `bash .ci/browser-deps.sh`. Without them these tests skip, except under `CI=true`,
+//! where they fail. The site is built per test with the real binary under the project
+//! subpath `/guide/` and served on 127.0.0.1.
+
+// Test code: failing loudly is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use support::assets::{self, Target};
+use support::site::Site;
+use support::tools::{self, Tool};
+use support::webdriver::{Browser, Element};
+
+/// Each page, HTML plus everything it loads, must weigh at most this (uncompressed).
+const PAGE_BUDGET: u64 = 40 * 1024;
+
+/// The four steps in reading order: URL slug and title.
+const STEPS: [(&str, &str); 4] = [
+    ("accept-the-breakup", "Accept the breakup"),
+    ("focus-on-self-improvement", "Focus on self-improvement"),
+    ("limit-communication", "Limit communication"),
+    ("be-social-and-active", "Be social and active"),
+];
+
+const COLOR_SCHEMES: [&str; 2] = ["light", "dark"];
+
+/// Runs axe and hands back a compact result (or the error) to WebDriver.
+const AXE_RUN: &str = r#"
+const done = arguments[arguments.length - 1];
+if (typeof axe === 'undefined') { done({ error: 'axe-core is not loaded on this page' }); return; }
+axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
+  .then(r => done({
+    violations: r.violations.map(v => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.map(n => ({ target: n.target.map(String).join(' '), summary: n.failureSummary || '' })),
+    })),
+    passes: r.passes.length,
+  }))
+  .catch(e => done({ error: String(e && e.stack || e) }));
+"#;
+
+/// The text a screen reader gets for an element: aria-label, the text of the elements
+/// aria-labelledby and aria-describedby point to, and an SVG's <title> and <desc>.
+const ACCESSIBLE_TEXT: &str = r#"
+const el = arguments[0];
+const byIds = attr => (el.getAttribute(attr) || '').split(/\s+/).filter(Boolean)
+  .map(id => { const t = document.getElementById(id); return t ? t.textContent : ''; });
+const title = el.querySelector(':scope > title');
+const desc = el.querySelector(':scope > desc');
+return [el.getAttribute('aria-label') || '', ...byIds('aria-labelledby'), ...byIds('aria-describedby'),
+  title ? title.textContent : '', desc ? desc.textContent : ''].join(' ').replace(/\s+/g, ' ').trim();
+"#;
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `failures`, one per line, under a heading; empty when there are none.
+fn report(heading: &str, failures: &[String]) -> String {
+    format!(
+        "{heading} ({}):\n  {}",
+        failures.len(),
+        failures.join("\n  ")
+    )
+}
+
+#[test]
+fn nu_html_checker_reports_no_errors() {
+    let Some(tools) = tools::require(
+        "nu_html_checker_reports_no_errors",
+        &[Tool::Java, Tool::VnuJar],
+    ) else {
+        return;
+    };
+    let site = Site::build();
+    let pages = site.pages();
+    let output = Command::new(tools.java())
+        .arg("-jar")
+        .arg(tools.vnu_jar())
+        .args(["--errors-only", "--format", "json"])
+        .args(pages.iter().map(|p| &p.file))
+        .output()
+        .expect("run java -jar vnu.jar");
+    // vnu writes its JSON report to stderr.
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let json_text = [&stderr, &stdout]
+        .into_iter()
+        .find_map(|s| s.find("{\"").map(|at| &s[at..]))
+        .unwrap_or_else(|| {
+            panic!(
+                "vnu.jar printed no JSON report ({}):\n{stdout}{stderr}",
+                output.status
+            )
+        });
+    let report_json: Value = serde_json::from_str(json_text.trim())
+        .unwrap_or_else(|e| panic!("vnu.jar's report is not JSON ({e}):\n{json_text}"));
+    let messages = report_json["messages"]
+        .as_array()
+        .unwrap_or_else(|| panic!("vnu.jar's report has no messages list:\n{json_text}"));
+
+    let root_url = format!("file:{}/", site.root.display());
+    let errors: Vec<String> = messages
+        .iter()
+        .map(|m| {
+            let file = m["url"].as_str().unwrap_or("?");
+            let file = file.strip_prefix(&root_url).unwrap_or(file);
+            format!(
+                "{file}:{}:{}: {} {} [{}]",
+                m["lastLine"],
+                m["firstColumn"]
+                    .as_u64()
+                    .or(m["lastColumn"].as_u64())
+                    .unwrap_or(0),
+                m["type"].as_str().unwrap_or("?"),
+                m["message"].as_str().unwrap_or("?"),
+                m["extract"].as_str().unwrap_or_default().replace('\n', "⏎"),
+            )
+        })
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{}",
+        report("the Nu Html Checker found errors", &errors)
+    );
+    assert!(
+        output.status.success(),
+        "vnu.jar exited with {} but reported no errors:\n{stdout}{stderr}",
+        output.status
+    );
+    eprintln!("vnu: {} HTML files, no errors", pages.len());
+}
+
+#[test]
+fn axe_reports_no_wcag_violations_in_light_and_dark() {
+    let needed = [Tool::Chromium, Tool::Chromedriver, Tool::AxeCore];
+    let Some(tools) = tools::require("axe_reports_no_wcag_violations_in_light_and_dark", &needed)
+    else {
+        return;
+    };
+    let axe_source = fs::read_to_string(tools.axe_js()).expect("read axe.min.js");
+    let site = Site::build();
+    let browser = Browser::start(tools.chromedriver(), tools.chromium());
+    browser.set_window_rect(1280, 900);
+
+    let mut failures = Vec::new();
+    let mut runs = 0;
+    for page in site.pages() {
+        browser.navigate(&page.url);
+        browser.execute(&axe_source, vec![]);
+        for scheme in COLOR_SCHEMES {
+            browser.set_color_scheme(scheme);
+            let result = browser.execute_async(AXE_RUN, vec![]);
+            runs += 1;
+            if let Some(error) = result["error"].as_str() {
+                failures.push(format!("{} [{scheme}]: axe.run failed: {error}", page.rel));
+                continue;
+            }
+            assert!(
+                result["passes"].as_u64().unwrap_or(0) > 0,
+                "axe.run checked nothing on {} [{scheme}]: {result}",
+                page.rel
+            );
+            for violation in result["violations"].as_array().expect("a violations list") {
+                let targets: Vec<String> = violation["nodes"]
+                    .as_array()
+                    .expect("a nodes list")
+                    .iter()
+                    .map(|n| {
+                        // "Fix any of the following:\n  <first reason>\n  ...": keep the first reason.
+                        let summary = n["summary"].as_str().unwrap_or_default();
+                        let summary: String = summary
+                            .lines()
+                            .nth(1)
+                            .unwrap_or(summary)
+                            .trim()
+                            .chars()
+                            .take(240)
+                            .collect();
+                        format!("`{}` ({summary})", n["target"].as_str().unwrap_or("?"))
+                    })
+                    .collect();
+                failures.push(format!(
+                    "{} [{scheme}]: {} ({}) {}: {}",
+                    page.rel,
+                    violation["id"].as_str().unwrap_or("?"),
+                    violation["impact"].as_str().unwrap_or("?"),
+                    violation["help"].as_str().unwrap_or_default(),
+                    targets.join("; "),
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{}",
+        report("axe-core found WCAG 2.1 A/AA violations", &failures)
+    );
+    eprintln!("axe: {runs} runs (every page, light and dark), no violations");
+}
+
+/// True for a URL on the test server's host or an inline `data:` URL.
+fn is_local(url: &str) -> bool {
+    if url.starts_with("data:") || url == "about:blank" {
+        return true;
+    }
+    let Some((_, rest)) = url.split_once("://") else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = authority
+        .rsplit_once(':')
+        .map_or(authority, |(host, _)| host);
+    host == "127.0.0.1"
+}
+
+#[test]
+fn pages_request_nothing_from_other_hosts() {
+    let needed = [Tool::Chromium, Tool::Chromedriver];
+    let Some(tools) = tools::require("pages_request_nothing_from_other_hosts", &needed) else {
+        return;
+    };
+    let site = Site::build();
+    let browser = Browser::start_with(tools.chromedriver(), tools.chromium(), true);
+    // Forget what the start page (Chromium's new tab page) requested.
+    browser.navigate("about:blank");
+    browser.requested_urls();
+    let mut failures = Vec::new();
+    let mut seen = 0;
+    for page in site.pages() {
+        browser.navigate(&page.url);
+        let loaded = browser.execute(
+            "return [document.URL, ...performance.getEntriesByType('resource').map(e => e.name)];",
+            vec![],
+        );
+        let mut urls: BTreeSet<String> = loaded
+            .as_array()
+            .expect("a list of URLs")
+            .iter()
+            .map(|u| u.as_str().expect("a URL string").to_owned())
+            .collect();
+        // Requests that failed (a blocked or unreachable host) too.
+        urls.extend(browser.requested_urls());
+        seen += urls.len();
+        for url in urls.iter().filter(|u| !is_local(u)) {
+            failures.push(format!("{}: requests {url}", page.rel));
+        }
+        for path in site.take_not_found() {
+            failures.push(format!(
+                "{}: requests {path}, which is not in the build (404)",
+                page.rel
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{}",
+        report(
+            "pages load resources from other hosts or missing files",
+            &failures
+        )
+    );
+    assert!(seen > 0, "no requests were recorded at all");
+    eprintln!("requests: {seen} URLs, all on 127.0.0.1");
+}
+
+#[test]
+fn every_page_with_what_it_loads_is_at_most_40_kb() {
+    let site = Site::build();
+    let origin = site
+        .base_url
+        .trim_end_matches(support::site::SUBPATH)
+        .to_owned();
+    let serving_dir = site.root.parent().expect("the site root has a parent");
+    let mut failures = Vec::new();
+    let mut heaviest = (0, String::new());
+    for page in site.pages() {
+        let page_path = page
+            .url
+            .strip_prefix(&origin)
+            .expect("a page URL on the origin")
+            .to_owned();
+        let html = fs::read_to_string(&page.file).expect("read a built page");
+        let mut total = html.len() as u64;
+        let mut parts = vec![format!("{} {total} B", page.rel)];
+        // (reference, the URL path of the resource it appears in)
+        let mut pending: Vec<(String, String)> = assets::html_references(&html)
+            .into_iter()
+            .map(|r| (r, page_path.clone()))
+            .collect();
+        let mut counted = BTreeSet::new();
+        while let Some((reference, base)) = pending.pop() {
+            match assets::resolve(&reference, &base, &origin) {
+                None => {}
+                Some(Target::External(url)) => {
+                    failures.push(format!("{}: loads {url} from another host", page.rel));
+                }
+                Some(Target::Local(path)) => {
+                    if !counted.insert(path.clone()) {
+                        continue;
+                    }
+                    let decoded =
+                        support::site::percent_decode(&path).unwrap_or_else(|| path.clone());
+                    let file = serving_dir.join(decoded.trim_start_matches('/'));
+                    let Ok(bytes) = fs::read(&file) else {
+                        failures.push(format!(
+                            "{}: loads {path} ({reference}), which is not in the build",
+                            page.rel
+                        ));
+                        continue;
+                    };
+                    total += bytes.len() as u64;
+                    parts.push(format!("{path} {} B", bytes.len()));
+                    if path.ends_with(".css") {
+                        let css = String::from_utf8_lossy(&bytes);
+                        pending.extend(
+                            assets::css_references(&css)
+                                .into_iter()
+                                .map(|r| (r, path.clone())),
+                        );
+                    }
+                }
+            }
+        }
+        if total > PAGE_BUDGET {
+            failures.push(format!(
+                "{}: {total} B > {PAGE_BUDGET} B ({})",
+                page.rel,
+                parts.join(" + ")
+            ));
+        }
+        if total > heaviest.0 {
+            heaviest = (total, page.rel.clone());
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{}",
+        report(
+            &format!("pages over the {PAGE_BUDGET}-byte budget or loading what they should not"),
+            &failures
+        )
+    );
+    eprintln!(
+        "weight: heaviest page {} at {} B of {PAGE_BUDGET} B",
+        heaviest.1, heaviest.0
+    );
+}
+
+#[test]
+fn no_page_has_a_script_tag() {
+    let site = Site::build();
+    let mut failures = Vec::new();
+    let pages = site.pages();
+    for page in &pages {
+        let html = fs::read_to_string(&page.file).expect("read a built page");
+        for (n, line) in html.lines().enumerate() {
+            if line.to_ascii_lowercase().contains("<script") {
+                failures.push(format!("{}:{}: {}", page.rel, n + 1, line.trim()));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{}",
+        report(
+            "the site must work without JavaScript, but has <script> tags",
+            &failures
+        )
+    );
+    assert!(!pages.is_empty());
+}
+
+/// Waits until the browser is at `expected` with the document loaded.
+fn wait_for_page(browser: &Browser, expected: &str, after: &str) {
+    let arrived = browser.wait_until(Duration::from_secs(10), |b| {
+        b.current_url() == expected
+            && b.execute("return document.readyState;", vec![]) == json!("complete")
+    });
+    assert!(
+        arrived,
+        "{after}: expected to arrive at {expected}, but the browser is at {}",
+        browser.current_url()
+    );
+}
+
+#[test]
+fn walk_the_guide_from_home_through_the_steps_and_the_chart() {
+    let needed = [Tool::Chromium, Tool::Chromedriver];
+    let Some(tools) = tools::require(
+        "walk_the_guide_from_home_through_the_steps_and_the_chart",
+        &needed,
+    ) else {
+        return;
+    };
+    let site = Site::build();
+    let browser = Browser::start(tools.chromedriver(), tools.chromium());
+    browser.set_window_rect(1280, 900);
+
+    // Home: the "Start the guide" link leads to step 1.
+    browser.navigate(&site.base_url);
+    let start = browser.find_link("Start the guide");
+    let first_step = site.url(&format!("steps/{}/", STEPS[0].0));
+    assert_eq!(
+        browser.property(&start, "href"),
+        json!(first_step),
+        "the home page's \"Start the guide\" link should lead to step 1"
+    );
+    browser.click(&start);
+    wait_for_page(
+        &browser,
+        &first_step,
+        "clicking \"Start the guide\" on the home page",
+    );
+
+    let total = STEPS.len();
+    for (i, (slug, title)) in STEPS.iter().enumerate() {
+        let n = i + 1;
+        let expected = site.url(&format!("steps/{slug}/"));
+        if i > 0 {
+            let next = browser.find(r#"a[rel="next"]"#);
+            browser.click(&next);
+            wait_for_page(
+                &browser,
+                &expected,
+                &format!("clicking rel=next on step {}", n - 1),
+            );
+        }
+        let main = browser.text(&browser.find("main"));
+        let counter = format!("Step {n} of {total}");
+        assert!(
+            main.contains(&counter),
+            "step {n} ({expected}) should show {counter:?}; its main text is:\n{main}"
+        );
+        let h1 = browser.text(&browser.find("main h1"));
+        assert_eq!(h1, *title, "the h1 of step {n} ({expected})");
+    }
+
+    // The chart: an SVG image with a text alternative, its source in the caption.
+    let chart_page = site.url("stats/reconciliation-rates/");
+    browser.navigate(&chart_page);
+    let svg = browser.find(r#"svg[role="img"]"#);
+    let accessible = browser.execute(ACCESSIBLE_TEXT, vec![svg.to_json()]);
+    let accessible = accessible
+        .as_str()
+        .expect("the accessible text is a string");
+    for figure in ["50%", "15%"] {
+        assert!(
+            accessible.contains(figure),
+            "the chart on {chart_page} should give {figure} in its text alternative; it gives {accessible:?}"
+        );
+    }
+    let caption = browser.execute(
+        "const f = arguments[0].closest('figure'); return f && f.querySelector('figcaption');",
+        vec![svg.to_json()],
+    );
+    let caption = Element::from_json(&caption, "the chart's figcaption").unwrap_or_else(|| {
+        panic!("the chart on {chart_page} is not in a <figure> with a <figcaption>")
+    });
+    let caption_text = browser.text(&caption);
+    assert!(
+        caption_text.contains("Psychology Today"),
+        "the chart's caption should name Psychology Today; it reads {caption_text:?}"
+    );
+    let link = browser.find_in(&caption, r#"a[href^="https://www.psychologytoday.com/"]"#);
+    let link_text = browser.text(&link);
+    assert!(
+        link_text.contains("Psychology Today"),
+        "the caption's link to psychologytoday.com should read Psychology Today; it reads {link_text:?}"
+    );
+}
+
+/// Resizes the window so that the viewport (`innerWidth` x `innerHeight`) is `width` x `height`.
+/// (In headless Chromium the window is taller than its viewport, by a fixed amount.)
+fn set_viewport(browser: &Browser, width: i64, height: i64) {
+    // The viewport size after the next two frames: the renderer hears of a resize late.
+    let inner = |b: &Browser| {
+        let v = b.execute_async(
+            "const done = arguments[arguments.length - 1];
+             requestAnimationFrame(() => requestAnimationFrame(() => done([innerWidth, innerHeight])));",
+            vec![],
+        );
+        let n = |i: usize| v[i].as_i64().expect("a viewport size");
+        (n(0), n(1))
+    };
+    let (mut w, mut h) = (width, height);
+    let mut size = (0, 0);
+    for _ in 0..4 {
+        browser.set_window_rect(w as u32, h as u32);
+        // Wait until three readings in a row agree.
+        let mut readings = Vec::new();
+        let settled = browser.wait_until(Duration::from_secs(5), |b| {
+            readings.push(inner(b));
+            readings.len() >= 3
+                && readings[readings.len() - 3..]
+                    .iter()
+                    .all(|r| *r == readings[readings.len() - 1])
+        });
+        size = *readings.last().expect("the viewport size was read");
+        assert!(
+            settled,
+            "the viewport did not settle after resizing the window to {w}x{h}: {readings:?}"
+        );
+        if size == (width, height) {
+            return;
+        }
+        w += width - size.0;
+        h += height - size.1;
+    }
+    panic!("could not size the viewport to {width}x{height}; it is {size:?}");
+}
+
+/// The width and height in a PNG's IHDR chunk.
+fn png_size(png: &[u8]) -> Option<(u32, u32)> {
+    let signature = b"\x89PNG\r\n\x1a\n";
+    if png.len() < 24 || &png[..8] != signature || &png[12..16] != b"IHDR" {
+        return None;
+    }
+    let word = |at: usize| u32::from_be_bytes([png[at], png[at + 1], png[at + 2], png[at + 3]]);
+    Some((word(16), word(20)))
+}
+
+#[test]
+fn screenshots_of_home_and_step_2_in_both_widths_and_schemes() {
+    let needed = [Tool::Chromium, Tool::Chromedriver];
+    let Some(tools) = tools::require(
+        "screenshots_of_home_and_step_2_in_both_widths_and_schemes",
+        &needed,
+    ) else {
+        return;
+    };
+    let site = Site::build();
+    let browser = Browser::start(tools.chromedriver(), tools.chromium());
+    let out = repo().join("target/screenshots");
+    fs::create_dir_all(&out).expect("create target/screenshots");
+
+    let pages = [
+        ("home", String::new()),
+        ("step-2", format!("steps/{}/", STEPS[1].0)),
+    ];
+    let mut written = Vec::new();
+    for (name, path) in &pages {
+        for (width, height) in [(390, 844), (1280, 900)] {
+            set_viewport(&browser, width, height);
+            browser.navigate(&site.url(path));
+            let ratio = browser.execute("return window.devicePixelRatio;", vec![]);
+            let ratio = ratio.as_f64().expect("devicePixelRatio");
+            let mut shots = Vec::new();
+            for scheme in COLOR_SCHEMES {
+                browser.set_color_scheme(scheme);
+                let png = browser.screenshot();
+                let file = out.join(format!("{name}-{width}-{scheme}.png"));
+                let size = png_size(&png).unwrap_or_else(|| {
+                    panic!("the screenshot for {} is not a PNG", file.display())
+                });
+                let expected = (
+                    (width as f64 * ratio).round() as u32,
+                    (height as f64 * ratio).round() as u32,
+                );
+                assert_eq!(size, expected, "the size of {}", file.display());
+                fs::write(&file, &png).unwrap_or_else(|e| panic!("write {}: {e}", file.display()));
+                written.push(file);
+                shots.push(png);
+            }
+            assert_ne!(
+                shots[0], shots[1],
+                "{name} at {width} px looks the same in light and dark color schemes"
+            );
+        }
+    }
+    assert_eq!(written.len(), 8);
+    eprintln!("screenshots: {} files in {}", written.len(), out.display());
+}
