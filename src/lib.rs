@@ -121,57 +121,73 @@ pub fn write_site(
     theme: &content::Theme,
     sink: &dyn Sink,
 ) -> Result<()> {
+    let extras = extra_files(config, site);
+    let files = site_files(site, theme, &extras);
+    sink.prepare(&files)?;
+    let checker = links::Checker::new(&files, &config.base.path, &config.base.url);
     let scans = Mutex::new(Vec::new());
     let templates_dir = config::join(&config.theme_dir, Path::new("templates"));
     renderer.render_all(config, site, &|out: Output| {
         let (links, ids) = links::scan(&out.html);
         sink.write(&out.file, out.html.as_bytes())?;
         let scan = Scan {
-            origin: origin(site, &out, &templates_dir),
+            links: checker.triage(&out.file, links),
+            node: out.node,
+            template: out.template,
             file: out.file,
-            links,
             ids,
         };
-        scans
-            .lock()
-            .map_err(|_| Error::Output(Diagnostic::file(&config.build_dir, "a render failed")))?
-            .push(scan);
+        let mut scans = scans.lock().map_err(|_| poisoned(config))?;
+        scans.push(scan);
         Ok(())
     })?;
-    let mut files: Vec<String> = Vec::new();
     for asset in &site.assets {
         sink.copy(&asset.rel, &asset.source)?;
-        files.push(asset.rel.clone());
     }
     for (asset, bytes) in &theme.statics {
         sink.write(&asset.rel, bytes)?;
-        files.push(asset.rel.clone());
     }
-    for (name, text) in extra_files(config, site) {
+    for (name, text) in &extras {
         sink.write(name, text.as_bytes())?;
-        files.push(name.to_string());
     }
-    let mut scans = scans.into_inner().unwrap_or_default();
+    let mut scans = scans.into_inner().map_err(|_| poisoned(config))?;
     scans.sort_by(|a, b| a.file.cmp(&b.file));
-    files.extend(scans.iter().map(|s| s.file.clone()));
-    links::check(&scans, &files, &config.base.path, &config.base.url)
+    checker.check(&scans, &|scan| origin(site, scan, &templates_dir))
 }
 
-fn origin(site: &Site, out: &Output, templates_dir: &Path) -> Origin {
-    let template = templates_dir.join(&out.template);
-    let (source, markdown, body_line) = match out.node {
+fn poisoned(config: &Config) -> Error {
+    Error::Output(Diagnostic::file(
+        &config.build_dir,
+        "a render thread failed",
+    ))
+}
+
+/// Every file the build writes, relative to the site root.
+fn site_files(site: &Site, theme: &content::Theme, extras: &[(&str, String)]) -> Vec<String> {
+    let nodes = site.reading_order.iter().map(|node| match *node {
+        Node::Page(p) => site.pages[p].file.clone(),
+        Node::Section(s) => site.sections[s].file.clone(),
+    });
+    nodes
+        .chain(site.tags.iter().map(|t| t.file.clone()))
+        .chain(["tags/index.html".to_string(), "404.html".to_string()])
+        .chain(site.assets.iter().map(|a| a.rel.clone()))
+        .chain(theme.statics.iter().map(|(a, _)| a.rel.clone()))
+        .chain(extras.iter().map(|(name, _)| name.to_string()))
+        .collect()
+}
+
+fn origin<'a>(site: &'a Site, scan: &Scan, templates_dir: &Path) -> Origin<'a> {
+    let template = templates_dir.join(&scan.template);
+    let (source, markdown, body_line) = match scan.node {
         Some(Node::Page(p)) => {
             let page = &site.pages[p];
-            (
-                Some(&page.doc.path),
-                &page.rendered.links,
-                page.doc.body_line,
-            )
+            (&page.doc.path, &page.rendered.links, page.doc.body_line)
         }
         Some(Node::Section(s)) => {
             let section = &site.sections[s];
             (
-                Some(&section.doc.path),
+                &section.doc.path,
                 &section.rendered.links,
                 section.doc.body_line,
             )
@@ -184,9 +200,9 @@ fn origin(site: &Site, out: &Output, templates_dir: &Path) -> Origin {
         }
     };
     Origin {
-        source: source.cloned(),
+        source: Some(source),
         template,
-        markdown: markdown.clone(),
+        markdown,
         body_line,
     }
 }

@@ -2,13 +2,13 @@
 //! link leads to a file of the site (and each `#anchor` to an id on that page). Pure.
 
 use std::collections::{HashMap, HashSet};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use percent_encoding::percent_decode_str;
 
 use crate::error::{Diagnostic, Error, Result};
 use crate::markdown::Link;
-use crate::site::is_external;
+use crate::site::{Node, is_external};
 
 /// What one rendered HTML file links to and which ids it defines.
 #[derive(Debug, Default)]
@@ -17,17 +17,19 @@ pub struct Scan {
     pub file: String,
     pub links: Vec<String>,
     pub ids: Vec<String>,
-    /// Where a broken link is reported: the content file (with its Markdown links), or the template.
-    pub origin: Origin,
+    /// The page or section it was rendered from, to locate a broken link in its source.
+    pub node: Option<Node>,
+    /// The template it was rendered with.
+    pub template: String,
 }
 
-/// Where the links of an output file come from.
+/// Where the links of an output file come from, looked up only to report a broken one.
 #[derive(Debug, Default, Clone)]
-pub struct Origin {
-    pub source: Option<PathBuf>,
+pub struct Origin<'a> {
+    pub source: Option<&'a Path>,
     pub template: PathBuf,
     /// The Markdown links of the source, with lines relative to its body.
-    pub markdown: Vec<Link>,
+    pub markdown: &'a [Link],
     /// The file line where the body starts.
     pub body_line: usize,
 }
@@ -111,38 +113,120 @@ fn decode_entities(value: &str) -> String {
         .replace("&amp;", "&")
 }
 
-/// Checks every link of every scanned file. `files` lists every file of the site
-/// (relative to its root); `base_path` and `base_url` are the site's.
-pub fn check(scans: &[Scan], files: &[String], base_path: &str, base_url: &str) -> Result<()> {
-    let origin = base_url.strip_suffix(base_path).unwrap_or("");
-    let mut paths: HashSet<String> = HashSet::with_capacity(files.len() * 2);
-    for file in files {
-        paths.insert(format!("{base_path}{file}"));
-        if let Some(dir) = file.strip_suffix("index.html") {
-            paths.insert(format!("{base_path}{dir}"));
-        }
-    }
-    let ids: HashMap<String, HashSet<&str>> = scans
-        .iter()
-        .map(|s| {
-            (
-                page_path(base_path, &s.file),
-                s.ids.iter().map(String::as_str).collect(),
-            )
-        })
-        .collect();
-    let mut errors = Vec::new();
-    for scan in scans {
-        let here = page_path(base_path, &scan.file);
-        for link in &scan.links {
-            if let Some(problem) = check_one(link, &here, &paths, &ids, origin) {
-                errors.push(report(scan, link, problem));
+/// Judges links against every file of the site. Built once per build from the list of
+/// output files, before rendering, so each page's links can be judged as soon as it is rendered.
+pub struct Checker {
+    paths: HashSet<String>,
+    base_path: String,
+    /// `https://host` of the base URL, to recognise absolute links to the site itself.
+    origin: String,
+}
+
+/// Where a link leads: a site path and a fragment, or a problem.
+enum Target<'a> {
+    Outside,
+    Found(String, &'a str),
+    Broken(String),
+}
+
+impl Checker {
+    /// `files` lists every file of the site, relative to its root.
+    pub fn new(files: &[String], base_path: &str, base_url: &str) -> Self {
+        let mut paths: HashSet<String> = HashSet::with_capacity(files.len() * 2);
+        for file in files {
+            paths.insert(format!("{base_path}{file}"));
+            if let Some(dir) = file.strip_suffix("index.html") {
+                paths.insert(format!("{base_path}{dir}"));
             }
         }
+        Checker {
+            paths,
+            base_path: base_path.to_string(),
+            origin: base_url.strip_suffix(base_path).unwrap_or("").to_string(),
+        }
     }
-    match Error::from_list(errors) {
-        Some(e) => Err(e),
-        None => Ok(()),
+
+    /// Keeps the links of `file` that need the whole site to judge (broken ones, and those
+    /// with an anchor); the others are fine and dropped, so that little is held in memory.
+    pub fn triage(&self, file: &str, mut links: Vec<String>) -> Vec<String> {
+        let here = page_path(&self.base_path, file);
+        links.retain(|link| match self.target(link, &here) {
+            Target::Outside => false,
+            Target::Found(_, fragment) => !fragment.is_empty(),
+            Target::Broken(_) => true,
+        });
+        links
+    }
+
+    /// Checks the links kept by `triage`, now that every page's ids are known;
+    /// `origin` says where a scan's links come from, to locate a broken one.
+    pub fn check<'a>(
+        &self,
+        scans: &'a [Scan],
+        origin: &dyn Fn(&'a Scan) -> Origin<'a>,
+    ) -> Result<()> {
+        let ids: HashMap<String, HashSet<&str>> = scans
+            .iter()
+            .map(|s| {
+                let ids = s.ids.iter().map(String::as_str).collect();
+                (page_path(&self.base_path, &s.file), ids)
+            })
+            .collect();
+        let mut errors = Vec::new();
+        for scan in scans {
+            let here = page_path(&self.base_path, &scan.file);
+            for link in &scan.links {
+                let problem = match self.target(link, &here) {
+                    Target::Outside => None,
+                    Target::Broken(problem) => Some(problem),
+                    Target::Found(target, fragment) => match ids.get(&target) {
+                        Some(page) if !fragment.is_empty() && !page.contains(fragment) => {
+                            Some(format!("`{target}` has no anchor `#{fragment}`"))
+                        }
+                        _ => None,
+                    },
+                };
+                if let Some(problem) = problem {
+                    errors.push(report(scan, &origin(scan), link, problem));
+                }
+            }
+        }
+        match Error::from_list(errors) {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// Resolves `link`, found on the page at URL path `here`.
+    fn target<'a>(&self, link: &'a str, here: &str) -> Target<'a> {
+        let link = match link.strip_prefix(self.origin.as_str()) {
+            Some(rest) if !self.origin.is_empty() && rest.starts_with('/') => rest,
+            _ if is_external(link) => return Target::Outside,
+            _ => link,
+        };
+        let (path, fragment) = link.split_once('#').unwrap_or((link, ""));
+        let path = path.split_once('?').map_or(path, |(p, _)| p);
+        let target = if path.is_empty() {
+            here.to_string()
+        } else if path.starts_with('/') {
+            percent_decode_str(path).decode_utf8_lossy().into_owned()
+        } else {
+            let dir = &here[..here.rfind('/').map_or(0, |i| i + 1)];
+            let joined = format!("{}{}", dir.trim_start_matches('/'), path);
+            let decoded = percent_decode_str(&joined).decode_utf8_lossy().into_owned();
+            match crate::site::normalize(&decoded) {
+                Some(n) if path.ends_with('/') && !n.is_empty() => format!("/{n}/"),
+                Some(n) => format!("/{n}"),
+                None => return Target::Broken("it climbs above the site's root".to_string()),
+            }
+        };
+        if self.paths.contains(&target) {
+            Target::Found(target, fragment)
+        } else if self.paths.contains(&format!("{target}/")) {
+            Target::Found(format!("{target}/"), fragment)
+        } else {
+            Target::Broken(format!("no page or file at `{target}`"))
+        }
     }
 }
 
@@ -154,51 +238,7 @@ fn page_path(base_path: &str, file: &str) -> String {
     }
 }
 
-fn check_one(
-    link: &str,
-    here: &str,
-    paths: &HashSet<String>,
-    ids: &HashMap<String, HashSet<&str>>,
-    origin: &str,
-) -> Option<String> {
-    let link = match link.strip_prefix(origin) {
-        Some(rest) if !origin.is_empty() && rest.starts_with('/') => rest,
-        _ if is_external(link) => return None,
-        _ => link,
-    };
-    let (path, fragment) = link.split_once('#').unwrap_or((link, ""));
-    let path = path.split_once('?').map_or(path, |(p, _)| p);
-    let target = if path.is_empty() {
-        here.to_string()
-    } else if path.starts_with('/') {
-        percent_decode_str(path).decode_utf8_lossy().into_owned()
-    } else {
-        let dir = &here[..here.rfind('/').map_or(0, |i| i + 1)];
-        let joined = format!("{}{}", dir.trim_start_matches('/'), path);
-        let decoded = percent_decode_str(&joined).decode_utf8_lossy().into_owned();
-        match crate::site::normalize(&decoded) {
-            Some(n) if path.ends_with('/') && !n.is_empty() => format!("/{n}/"),
-            Some(n) => format!("/{n}"),
-            None => return Some("it climbs above the site's root".to_string()),
-        }
-    };
-    let target = if paths.contains(&target) {
-        target
-    } else if paths.contains(&format!("{target}/")) {
-        format!("{target}/")
-    } else {
-        return Some(format!("no page or file at `{target}`"));
-    };
-    match ids.get(&target) {
-        Some(page_ids) if !fragment.is_empty() && !page_ids.contains(fragment) => {
-            Some(format!("`{target}` has no anchor `#{fragment}`"))
-        }
-        _ => None,
-    }
-}
-
-fn report(scan: &Scan, link: &str, problem: String) -> Error {
-    let origin = &scan.origin;
+fn report(scan: &Scan, origin: &Origin, link: &str, problem: String) -> Error {
     let written = origin.markdown.iter().find(|l| l.dest == link);
     let d = match (written, &origin.source) {
         (Some(l), Some(source)) => {
@@ -252,7 +292,8 @@ mod tests {
             file: file.to_string(),
             links: links.iter().map(|s| s.to_string()).collect(),
             ids: ids.iter().map(|s| s.to_string()).collect(),
-            origin: Origin::default(),
+            node: None,
+            template: "page.html".to_string(),
         }
     }
 
@@ -280,7 +321,15 @@ mod tests {
                 &["x"],
             ),
         ];
-        check(&ok, &files, "/g/", "https://x.io/g/").unwrap();
+        let checker = Checker::new(&files, "/g/", "https://x.io/g/");
+        checker.check(&ok, &|_| Origin::default()).unwrap();
+        assert_eq!(
+            checker.triage(
+                "index.html",
+                vec!["/g/steps/a/".into(), "/g/steps/a/#x".into(), "/nope".into()]
+            ),
+            vec!["/g/steps/a/#x".to_string(), "/nope".to_string()]
+        );
         let bad = [
             scan_of(
                 "index.html",
@@ -289,7 +338,7 @@ mod tests {
             ),
             scan_of("steps/a/index.html", &[], &["x"]),
         ];
-        let err = check(&bad, &files, "/g/", "https://x.io/g/").unwrap_err();
+        let err = checker.check(&bad, &|_| Origin::default()).unwrap_err();
         let text = err.to_string();
         assert!(text.contains("no page or file at `/g/nope/`"), "{text}");
         assert!(text.contains("`/g/steps/a/` has no anchor `#y`"), "{text}");

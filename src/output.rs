@@ -1,7 +1,7 @@
 //! Writing the site: the only module that writes. A build goes into a staging folder beside the
 //! build dir and is swapped in whole only when everything succeeded; `check` writes nowhere.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -16,6 +16,11 @@ const MARKER_TEXT: &str = "This folder is written by rekindle and replaced whole
 
 /// Where the files of a build go.
 pub trait Sink: Sync {
+    /// Gets ready for these files (relative paths): a sink on disk makes their folders.
+    fn prepare(&self, files: &[String]) -> Result<()> {
+        let _ = files;
+        Ok(())
+    }
     /// Writes `bytes` to `rel` (a `/`-separated path relative to the site root).
     fn write(&self, rel: &str, bytes: &[u8]) -> Result<()>;
     /// Copies the file at `from` to `rel`.
@@ -63,7 +68,6 @@ impl Sink for Memory {
 /// A private folder beside the build dir that receives a whole build before it is swapped in.
 pub struct Staging {
     dir: tempfile::TempDir,
-    made: Mutex<HashSet<PathBuf>>,
 }
 
 impl Staging {
@@ -83,36 +87,46 @@ impl Staging {
             .prefix(&format!(".{name}.staging-"))
             .tempdir_in(parent)
             .map_err(|e| Error::write(parent, e))?;
-        let staging = Staging {
-            dir,
-            made: Mutex::new(HashSet::new()),
-        };
+        set_mode(dir.path(), 0o755)?;
+        let staging = Staging { dir };
         staging.write(MARKER, MARKER_TEXT.as_bytes())?;
         Ok(staging)
     }
 
-    fn target(&self, rel: &str) -> Result<PathBuf> {
-        let path = self.dir.path().join(rel);
-        if let Some(parent) = path.parent() {
-            let mut made = self.made.lock().map_err(|_| poisoned(&path))?;
-            if !made.contains(parent) {
-                fs::create_dir_all(parent).map_err(|e| Error::write(parent, e))?;
-                made.insert(parent.to_path_buf());
-            }
+    /// Creates `dir` (and what is missing above it), world-readable whatever the umask.
+    fn ensure_dir(&self, dir: &Path) -> Result<()> {
+        if dir == self.dir.path() || dir.is_dir() {
+            return Ok(());
         }
-        Ok(path)
+        if let Some(parent) = dir.parent() {
+            self.ensure_dir(parent)?;
+        }
+        match fs::create_dir(dir) {
+            Ok(()) => set_mode(dir, 0o755),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+            Err(e) => Err(Error::write(dir, e)),
+        }
     }
 
-    /// Makes every folder world-readable and swaps the staging folder in for the build dir.
-    /// The previous output is removed only after the new one is in place.
-    pub fn commit(self, build_dir: &Path) -> Result<()> {
-        let made: Vec<PathBuf> = match self.made.lock() {
-            Ok(made) => made.iter().cloned().collect(),
-            Err(_) => return Err(poisoned(build_dir)),
-        };
-        for dir in made.iter().map(PathBuf::as_path).chain([self.dir.path()]) {
-            set_mode(dir, 0o755)?;
+    /// Creates the file `rel`, making its folder when it is missing.
+    fn create_file(&self, rel: &str) -> Result<(fs::File, PathBuf)> {
+        let path = self.dir.path().join(rel);
+        match fs::File::create(&path) {
+            Ok(file) => Ok((file, path)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if let Some(parent) = path.parent() {
+                    self.ensure_dir(parent)?;
+                }
+                let file = fs::File::create(&path).map_err(|e| Error::write(&path, e))?;
+                Ok((file, path))
+            }
+            Err(e) => Err(Error::write(&path, e)),
         }
+    }
+
+    /// Swaps the staging folder in for the build dir. The previous output is removed only
+    /// after the new one is in place.
+    pub fn commit(self, build_dir: &Path) -> Result<()> {
         let staged = self.dir.keep();
         let old = build_dir.with_file_name(format!(
             ".{}.old-{}",
@@ -140,17 +154,24 @@ impl Staging {
 }
 
 impl Sink for Staging {
+    fn prepare(&self, files: &[String]) -> Result<()> {
+        let dirs: std::collections::BTreeSet<&str> = files
+            .iter()
+            .filter_map(|f| f.rsplit_once('/').map(|(dir, _)| dir))
+            .collect();
+        dirs.into_iter()
+            .try_for_each(|dir| self.ensure_dir(&self.dir.path().join(dir)))
+    }
+
     fn write(&self, rel: &str, bytes: &[u8]) -> Result<()> {
-        let path = self.target(rel)?;
-        let mut file = fs::File::create(&path).map_err(|e| Error::write(&path, e))?;
+        let (mut file, path) = self.create_file(rel)?;
         file.write_all(bytes).map_err(|e| Error::write(&path, e))?;
         set_file_mode(&file, &path)
     }
 
     fn copy(&self, rel: &str, from: &Path) -> Result<()> {
-        let path = self.target(rel)?;
         let mut source = fs::File::open(from).map_err(|e| Error::read(from, e))?;
-        let mut file = fs::File::create(&path).map_err(|e| Error::write(&path, e))?;
+        let (mut file, path) = self.create_file(rel)?;
         std::io::copy(&mut source, &mut file).map_err(|e| Error::write(&path, e))?;
         set_file_mode(&file, &path)
     }

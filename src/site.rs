@@ -216,7 +216,7 @@ fn remember<M>(cache: &mut Option<&mut RenderCache>, docs: &[Document<M>], rende
 
 fn place(
     config: &Config,
-    content: Content,
+    mut content: Content,
     mut cache: Option<&mut RenderCache>,
 ) -> Result<(Vec<Section>, Vec<Page>)> {
     let base = &config.base.path;
@@ -264,6 +264,14 @@ fn place(
     let rendered_pages = render_all(&content.pages, &index, base, &opts, &cache);
     remember(&mut cache, &docs, &rendered_sections);
     remember(&mut cache, &content.pages, &rendered_pages);
+    if cache.is_none() {
+        // Nothing reads the Markdown again in a one-off build: free it before templates run.
+        docs.iter_mut().for_each(|d| d.body = String::new());
+        content
+            .pages
+            .iter_mut()
+            .for_each(|d| d.body = String::new());
+    }
     let sections = docs
         .into_iter()
         .zip(rendered_sections)

@@ -36,7 +36,7 @@ pub fn config(config: &Config) -> ConfigView<'_> {
 pub struct SiteView<'a> {
     tags_path: &'a str,
     sections: Vec<SectionSummary<'a>>,
-    tags: Vec<TagView<'a>>,
+    tags: Vec<TagSummary<'a>>,
     reading_order: Vec<NavItem<'a>>,
 }
 
@@ -77,6 +77,16 @@ struct TagRef<'a> {
     name: &'a str,
     slug: &'a str,
     path: &'a str,
+}
+
+/// A tag in `site.tags`: its pages as links only, so the site-wide context stays small.
+#[derive(Serialize)]
+struct TagSummary<'a> {
+    name: &'a str,
+    slug: &'a str,
+    path: &'a str,
+    permalink: String,
+    pages: Vec<LinkView<'a>>,
 }
 
 #[derive(Serialize)]
@@ -175,7 +185,21 @@ pub fn site<'a>(config: &'a Config, site: &'a Site) -> SiteView<'a> {
             _ => None,
         })
         .collect();
-    let tags = (0..site.tags.len()).map(|t| tag(config, site, t)).collect();
+    let tags = site
+        .tags
+        .iter()
+        .map(|tag| TagSummary {
+            name: &tag.name,
+            slug: &tag.slug,
+            path: &tag.path,
+            permalink: config.base.permalink(&tag.path),
+            pages: tag
+                .pages
+                .iter()
+                .map(|&p| link(site, Node::Page(p)))
+                .collect(),
+        })
+        .collect();
     let reading_order = site
         .reading_order
         .iter()

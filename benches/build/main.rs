@@ -23,16 +23,16 @@ fn main() {
         .skip(1)
         .filter(|a| a != "--bench")
         .collect();
-    if let [command, dir, pages, rest @ ..] = args.as_slice() {
-        if command == "generate" {
-            let pages = pages.parse().expect("PAGES is a number");
-            let seed = rest
-                .first()
-                .map_or(42, |s| s.parse().expect("SEED is a number"));
-            corpus::generate(Path::new(dir), pages, seed).expect("write the corpus");
-            println!("Wrote a {pages}-page site (seed {seed}) to {dir}");
-            return;
-        }
+    if let [command, dir, pages, rest @ ..] = args.as_slice()
+        && command == "generate"
+    {
+        let pages = pages.parse().expect("PAGES is a number");
+        let seed = rest
+            .first()
+            .map_or(42, |s| s.parse().expect("SEED is a number"));
+        corpus::generate(Path::new(dir), pages, seed).expect("write the corpus");
+        println!("Wrote a {pages}-page site (seed {seed}) to {dir}");
+        return;
     }
     let sizes: Vec<usize> = std::env::var("BENCH_SIZES")
         .unwrap_or_else(|_| "100,1000,10000".into())
