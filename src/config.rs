@@ -93,6 +93,8 @@ pub struct Overrides {
     pub dest_dir: Option<PathBuf>,
     pub base_url: Option<String>,
     pub drafts: bool,
+    /// Content lint warnings fail the build.
+    pub strict: bool,
 }
 
 /// The site's base URL, split into what links need.
@@ -165,6 +167,7 @@ pub struct Config {
     pub markdown: markdown::Options,
     pub extra: toml::Table,
     pub drafts: bool,
+    pub strict: bool,
 }
 
 impl Config {
@@ -218,6 +221,7 @@ impl Config {
             },
             extra: raw.extra,
             drafts: overrides.drafts,
+            strict: overrides.strict,
         })
     }
 }

@@ -6,6 +6,7 @@ pub mod content;
 pub mod error;
 pub mod feeds;
 pub mod links;
+pub mod lint;
 pub mod markdown;
 pub mod output;
 pub mod serve;
@@ -86,6 +87,7 @@ pub fn build(dir: &Path, overrides: &Overrides, mode: Mode) -> Result<Report> {
     let theme = content::load_theme(&config)?;
     let statics: Vec<String> = theme.statics.iter().map(|(a, _)| a.rel.clone()).collect();
     let site = site::assemble(&config, content, &statics, None)?;
+    let lints = lint_or_fail(&config, &site)?;
     let mut renderer = Renderer::new(&config, &theme, static_hashes(&theme))?;
     renderer.set_site(&config, &site);
     let report = Report {
@@ -94,7 +96,7 @@ pub fn build(dir: &Path, overrides: &Overrides, mode: Mode) -> Result<Report> {
         assets: site.assets.len() + theme.statics.len(),
         elapsed: Duration::ZERO,
         dest: config.build_dir.clone(),
-        warnings: warnings(&config),
+        warnings: warnings(&config).into_iter().chain(lints).collect(),
     };
     match mode {
         Mode::Check => {
@@ -205,6 +207,16 @@ fn origin<'a>(site: &'a Site, scan: &Scan, templates_dir: &Path) -> Origin<'a> {
         markdown,
         body_line,
     }
+}
+
+/// The content lint's findings as warnings, or as errors under `--strict`.
+pub fn lint_or_fail(config: &Config, site: &Site) -> Result<Vec<String>> {
+    let found = lint::lint(site);
+    if config.strict && !found.is_empty() {
+        let errors = found.into_iter().map(Error::Content).collect();
+        return Err(Error::from_list(errors).unwrap_or(Error::Many(Vec::new())));
+    }
+    Ok(found.iter().map(ToString::to_string).collect())
 }
 
 fn warnings(config: &Config) -> Vec<String> {

@@ -31,6 +31,9 @@ enum Command {
         /// Include pages marked `draft: true`.
         #[arg(long)]
         drafts: bool,
+        /// Treat content lint warnings as errors.
+        #[arg(long)]
+        strict: bool,
     },
     /// Preview the site: build it in memory, serve it, rebuild and reload the browser on every save.
     Serve {
@@ -58,6 +61,9 @@ enum Command {
         /// Include pages marked `draft: true`.
         #[arg(long)]
         drafts: bool,
+        /// Treat content lint warnings as errors.
+        #[arg(long)]
+        strict: bool,
     },
 }
 
@@ -84,19 +90,26 @@ fn main() -> ExitCode {
             dest_dir,
             base_url,
             drafts,
+            strict,
         } => (
             dir,
             Overrides {
                 dest_dir,
                 base_url,
                 drafts,
+                strict,
             },
             Mode::Build,
         ),
-        Command::Check { dir, drafts } => (
+        Command::Check {
+            dir,
+            drafts,
+            strict,
+        } => (
             dir,
             Overrides {
                 drafts,
+                strict,
                 ..Overrides::default()
             },
             Mode::Check,

@@ -19,6 +19,9 @@ pub struct Heading {
     pub level: u8,
     pub id: String,
     pub title: String,
+    /// 1-based line within the body.
+    #[serde(skip)]
+    pub line: usize,
 }
 
 /// The h2/h3 outline, nested.
@@ -36,6 +39,9 @@ pub struct Link {
     pub dest: String,
     /// The destination as the author wrote it.
     pub written: String,
+    /// The link's text, or an image's alt text, as plain text.
+    pub text: String,
+    pub image: bool,
     /// 1-based line within `body`.
     pub line: usize,
     /// 1-based column (in chars) within `body`.
@@ -56,7 +62,21 @@ pub struct Rendered {
     pub summary: String,
     /// Words in the text (Text and Code events), split on whitespace.
     pub word_count: usize,
+    /// The plain text under each heading (the first has an empty id: the text before any
+    /// heading), each cut to about `SECTION_TEXT` bytes: what search indexes.
+    pub sections: Vec<TextSection>,
 }
+
+/// Plain text following a heading.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TextSection {
+    pub id: String,
+    pub title: String,
+    pub text: String,
+}
+
+/// How much text of each section is kept for search.
+pub const SECTION_TEXT: usize = 280;
 
 /// Renders `body` (the Markdown after the front matter) to HTML.
 /// `rewrite` is called with every Link and Image destination exactly as written in the source;
@@ -85,6 +105,9 @@ pub fn render(body: &str, opts: &Options, rewrite: &dyn Fn(&str) -> Option<Strin
         summary_text: String::new(),
         word_count: 0,
         in_word: false,
+        open_links: Vec::new(),
+        heading_line: 0,
+        sections: vec![TextSection::default()],
     };
     let mut out = String::with_capacity(body.len() * 3 / 2);
     html::push_html(&mut out, &mut events);
@@ -96,6 +119,7 @@ pub fn render(body: &str, opts: &Options, rewrite: &dyn Fn(&str) -> Option<Strin
         links: events.links,
         summary: events.summary_text,
         word_count: events.word_count,
+        sections: events.sections,
     }
 }
 
@@ -136,6 +160,10 @@ struct Events<'a, 'r, I> {
     summary_text: String,
     word_count: usize,
     in_word: bool,
+    /// Indexes into `links` of the links and images whose text is being read.
+    open_links: Vec<usize>,
+    heading_line: usize,
+    sections: Vec<TextSection>,
 }
 
 impl<'a, I: Iterator<Item = (Event<'a>, Range<usize>)>> Iterator for Events<'a, '_, I> {
@@ -154,6 +182,7 @@ impl<'a, I: Iterator<Item = (Event<'a>, Range<usize>)>> Iterator for Events<'a, 
                 Event::Start(tag @ Tag::Heading { .. }) => {
                     self.title.clear();
                     self.heading = Some(tag);
+                    self.heading_line = self.lines.locate(range.start).0;
                 }
                 Event::End(TagEnd::Heading(level)) => self.finish_heading(level),
                 ev if self.heading.is_some() => self.queue.push_back(ev),
@@ -191,6 +220,15 @@ impl<'a, I> Events<'a, '_, I> {
             if self.summary == Summary::In {
                 push_collapsed(&mut self.summary_text, t);
             }
+            if let Some(&open) = self.open_links.last() {
+                push_collapsed(&mut self.links[open].text, t);
+            }
+            if self.heading.is_none()
+                && let Some(section) = self.sections.last_mut()
+                && section.text.len() < SECTION_TEXT
+            {
+                push_collapsed(&mut section.text, t);
+            }
         }
         match &mut ev {
             Event::Start(Tag::Paragraph) if self.summary == Summary::Before => {
@@ -204,9 +242,18 @@ impl<'a, I> Events<'a, '_, I> {
                     self.summary = Summary::Before;
                 }
             }
-            Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) => {
-                let dest = std::mem::replace(dest_url, CowStr::Borrowed(""));
-                *dest_url = self.link(dest, start);
+            Event::Start(tag @ (Tag::Link { .. } | Tag::Image { .. })) => {
+                let image = matches!(tag, Tag::Image { .. });
+                if let Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. } = tag {
+                    let dest = std::mem::replace(dest_url, CowStr::Borrowed(""));
+                    *dest_url = self.link(dest, start, image);
+                }
+                self.open_links.push(self.links.len() - 1);
+            }
+            Event::End(TagEnd::Link | TagEnd::Image) => {
+                if let Some(open) = self.open_links.pop() {
+                    trim_end_space(&mut self.links[open].text);
+                }
             }
             _ => {}
         }
@@ -214,7 +261,7 @@ impl<'a, I> Events<'a, '_, I> {
     }
 
     /// Applies `rewrite` to one destination and records it with its position.
-    fn link(&mut self, dest: CowStr<'a>, start: usize) -> CowStr<'a> {
+    fn link(&mut self, dest: CowStr<'a>, start: usize, image: bool) -> CowStr<'a> {
         let written = dest.to_string();
         let dest = match (self.rewrite)(&dest) {
             Some(new) => CowStr::from(new),
@@ -224,6 +271,8 @@ impl<'a, I> Events<'a, '_, I> {
         self.links.push(Link {
             dest: dest.to_string(),
             written,
+            text: String::new(),
+            image,
             line,
             col,
         });
@@ -267,10 +316,16 @@ impl<'a, I> Events<'a, '_, I> {
             self.queue.push_back(Event::InlineHtml(CowStr::from(a)));
         }
         self.queue.push_back(Event::End(TagEnd::Heading(level)));
+        self.sections.push(TextSection {
+            id: id.clone(),
+            title: self.title.clone(),
+            text: String::new(),
+        });
         self.headings.push(Heading {
             level: level as u8,
             id: id.clone(),
             title: std::mem::take(&mut self.title),
+            line: self.heading_line,
         });
         let id = Some(CowStr::from(id));
         self.queue.push_front(Event::Start(Tag::Heading {
