@@ -18,7 +18,21 @@ struct RawConfig {
     #[serde(default)]
     markdown: RawMarkdown,
     #[serde(default)]
+    search: RawSearch,
+    #[serde(default)]
     extra: toml::Table,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+struct RawSearch {
+    budget_kb: u64,
+}
+
+impl Default for RawSearch {
+    fn default() -> Self {
+        RawSearch { budget_kb: 2048 }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -168,6 +182,8 @@ pub struct Config {
     pub extra: toml::Table,
     pub drafts: bool,
     pub strict: bool,
+    /// Above this size (bytes) the search index gets a warning.
+    pub search_budget: u64,
 }
 
 impl Config {
@@ -222,6 +238,7 @@ impl Config {
             extra: raw.extra,
             drafts: overrides.drafts,
             strict: overrides.strict,
+            search_budget: raw.search.budget_kb.saturating_mul(1024),
         })
     }
 }

@@ -44,6 +44,22 @@ pub struct Figure {
     pub unit: String,
 }
 
+impl Figure {
+    /// The value with its unit, as a reader sees it: `50%`, `3.5 km`.
+    pub fn display(&self) -> String {
+        let value = if self.value.fract() == 0.0 && self.value.abs() < 1e15 {
+            format!("{}", self.value as i64)
+        } else {
+            format!("{}", self.value)
+        };
+        match self.unit.as_str() {
+            "" => value,
+            "%" => format!("{value}%"),
+            unit => format!("{value} {unit}"),
+        }
+    }
+}
+
 /// A citation.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]

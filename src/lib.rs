@@ -8,7 +8,9 @@ pub mod feeds;
 pub mod links;
 pub mod lint;
 pub mod markdown;
+pub mod onepage;
 pub mod output;
+pub mod search;
 pub mod serve;
 pub mod server;
 pub mod site;
@@ -90,7 +92,7 @@ pub fn build(dir: &Path, overrides: &Overrides, mode: Mode) -> Result<Report> {
     let lints = lint_or_fail(&config, &site)?;
     let mut renderer = Renderer::new(&config, &theme, static_hashes(&theme))?;
     renderer.set_site(&config, &site);
-    let report = Report {
+    let mut report = Report {
         pages: site.pages.len(),
         sections: site.sections.len(),
         assets: site.assets.len() + theme.statics.len(),
@@ -101,11 +103,19 @@ pub fn build(dir: &Path, overrides: &Overrides, mode: Mode) -> Result<Report> {
     match mode {
         Mode::Check => {
             output::check_placement(&config)?;
-            write_site(&config, &site, &renderer, &theme, &output::Discard)?;
+            report.warnings.extend(write_site(
+                &config,
+                &site,
+                &renderer,
+                &theme,
+                &output::Discard,
+            )?);
         }
         Mode::Build => {
             let staging = output::Staging::create(&config)?;
-            write_site(&config, &site, &renderer, &theme, &staging)?;
+            report
+                .warnings
+                .extend(write_site(&config, &site, &renderer, &theme, &staging)?);
             staging.commit(&config.build_dir)?;
         }
     }
@@ -116,15 +126,19 @@ pub fn build(dir: &Path, overrides: &Overrides, mode: Mode) -> Result<Report> {
 }
 
 /// Renders, copies and writes every file of the site into `sink`, then checks every link.
+/// Returns warnings about the output (a search index over its budget).
 pub fn write_site(
     config: &Config,
     site: &Site,
     renderer: &Renderer,
     theme: &content::Theme,
     sink: &dyn Sink,
-) -> Result<()> {
+) -> Result<Vec<String>> {
     let extras = extra_files(config, site);
-    let files = site_files(site, theme, &extras);
+    let mut files = site_files(site, theme, &extras);
+    if renderer.has(templates::ONE_PAGE) {
+        files.push(templates::ONE_PAGE_FILE.to_string());
+    }
     sink.prepare(&files)?;
     let checker = links::Checker::new(&files, &config.base.path, &config.base.url);
     let scans = Mutex::new(Vec::new());
@@ -154,7 +168,12 @@ pub fn write_site(
     }
     let mut scans = scans.into_inner().map_err(|_| poisoned(config))?;
     scans.sort_by(|a, b| a.file.cmp(&b.file));
-    checker.check(&scans, &|scan| origin(site, scan, &templates_dir))
+    checker.check(&scans, &|scan| origin(site, scan, &templates_dir))?;
+    let index = extras.iter().find(|(name, _)| *name == "search-index.json");
+    Ok(index
+        .and_then(|(_, text)| search_budget(config, text.len()))
+        .into_iter()
+        .collect())
 }
 
 fn poisoned(config: &Config) -> Error {
@@ -219,6 +238,19 @@ pub fn lint_or_fail(config: &Config, site: &Site) -> Result<Vec<String>> {
     Ok(found.iter().map(ToString::to_string).collect())
 }
 
+/// A warning when the search index passes `[search] budget-kb`.
+fn search_budget(config: &Config, size: usize) -> Option<String> {
+    let size = size as u64;
+    (size > config.search_budget).then(|| {
+        format!(
+            "{}: the search index is {:.1} KB, over the budget of {} KB: every reader who searches downloads it; raise `budget-kb` under [search] if that is intended",
+            Config::file(&config.root).display(),
+            size as f64 / 1024.0,
+            config.search_budget / 1024
+        )
+    })
+}
+
 fn warnings(config: &Config) -> Vec<String> {
     if config.base.url.contains("://") {
         return Vec::new();
@@ -236,6 +268,7 @@ fn extra_files(config: &Config, site: &Site) -> Vec<(&'static str, String)> {
         ("robots.txt", feeds::robots(config)),
         ("atom.xml", feeds::atom(config, site)),
         (".nojekyll", String::new()),
+        ("search-index.json", search::index(site)),
     ];
     if let Some(cname) = &config.cname {
         files.push(("CNAME", format!("{cname}\n")));

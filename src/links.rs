@@ -38,6 +38,48 @@ pub struct Origin<'a> {
 pub fn scan(html: &str) -> (Vec<String>, Vec<String>) {
     let mut links = Vec::new();
     let mut ids = Vec::new();
+    walk(html, &mut |attr, value| match attr {
+        "href" | "src" => links.push(decode_entities(value)),
+        "id" => ids.push(decode_entities(value)),
+        _ => {}
+    });
+    (links, ids)
+}
+
+/// Rewrites the `href`, `src` and `id` values for which `change` (given the attribute name
+/// and its decoded value) returns a new value; everything else is copied as it is.
+pub fn rewrite_attributes(
+    html: &str,
+    change: &mut dyn FnMut(&str, &str) -> Option<String>,
+) -> String {
+    let mut out = String::with_capacity(html.len() + html.len() / 8);
+    let mut copied = 0;
+    let base = html.as_ptr() as usize;
+    walk(html, &mut |attr, value| {
+        if !matches!(attr, "href" | "src" | "id") {
+            return;
+        }
+        if let Some(new) = change(attr, &decode_entities(value)) {
+            let start = value.as_ptr() as usize - base;
+            out.push_str(&html[copied..start]);
+            out.push_str(&escape_attribute(&new));
+            copied = start + value.len();
+        }
+    });
+    out.push_str(&html[copied..]);
+    out
+}
+
+fn escape_attribute(value: &str) -> String {
+    value
+        .replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// Calls `found` with the name and raw value of every attribute of every tag.
+fn walk(html: &str, found: &mut dyn FnMut(&str, &str)) {
     let mut rest = html;
     while let Some(lt) = rest.find('<') {
         rest = &rest[lt + 1..];
@@ -52,17 +94,12 @@ pub fn scan(html: &str) -> (Vec<String>, Vec<String>) {
             continue;
         }
         let name = rest[..name_len].to_ascii_lowercase();
-        rest = attributes(&rest[name_len..], &mut |attr, value| match attr {
-            "href" | "src" => links.push(decode_entities(value)),
-            "id" => ids.push(decode_entities(value)),
-            _ => {}
-        });
+        rest = attributes(&rest[name_len..], found);
         if name == "script" || name == "style" {
             let close = format!("</{name}");
             rest = rest.find(&close).map_or("", |end| &rest[end..]);
         }
     }
-    (links, ids)
 }
 
 /// Reads the attributes of a tag up to its `>`, calling `found` for each; returns what follows.

@@ -223,12 +223,14 @@ impl<'a, I> Events<'a, '_, I> {
             if let Some(&open) = self.open_links.last() {
                 push_collapsed(&mut self.links[open].text, t);
             }
-            if self.heading.is_none()
-                && let Some(section) = self.sections.last_mut()
-                && section.text.len() < SECTION_TEXT
-            {
-                push_collapsed(&mut section.text, t);
+            if self.heading.is_none() {
+                self.section_text(t);
             }
+        }
+        if let Event::End(tag) = &ev
+            && !is_inline(*tag)
+        {
+            self.section_text(" ");
         }
         match &mut ev {
             Event::Start(Tag::Paragraph) if self.summary == Summary::Before => {
@@ -258,6 +260,27 @@ impl<'a, I> Events<'a, '_, I> {
             _ => {}
         }
         ev
+    }
+
+    /// Adds text to the current section's search text, up to about `SECTION_TEXT` bytes,
+    /// ending on a whole word.
+    fn section_text(&mut self, text: &str) {
+        let Some(section) = self.sections.last_mut() else {
+            return;
+        };
+        if section.text.len() >= SECTION_TEXT {
+            return;
+        }
+        push_collapsed(&mut section.text, text);
+        if section.text.len() > SECTION_TEXT {
+            let mut cut = SECTION_TEXT;
+            while !section.text.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            let cut = section.text[..cut].rfind(' ').unwrap_or(cut);
+            section.text.truncate(cut);
+            section.text.push('…');
+        }
     }
 
     /// Applies `rewrite` to one destination and records it with its position.

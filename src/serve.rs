@@ -248,7 +248,9 @@ impl DevBuild {
         let site = site::assemble(config, content, &statics, Some(cache))?;
         renderer.set_site(config, &site);
         let memory = Memory::default();
-        crate::write_site(config, &site, renderer, &theme, &memory)?;
+        for warning in crate::write_site(config, &site, renderer, &theme, &memory)? {
+            eprintln!("warning: {warning}");
+        }
         Ok(memory.into_files())
     }
 }

@@ -73,7 +73,9 @@ pub struct Site {
 }
 
 /// Output files that are always written, whatever the content says.
-pub const RESERVED_FILES: [&str; 8] = [
+pub const RESERVED_FILES: [&str; 10] = [
+    "all/index.html",
+    "search-index.json",
     "404.html",
     "sitemap.xml",
     "robots.txt",

@@ -25,6 +25,10 @@ pub const REQUIRED: [&str; 6] = [
     "404.html",
 ];
 
+/// The optional template of the whole guide on one page, and where it is written.
+pub const ONE_PAGE: &str = "all.html";
+pub const ONE_PAGE_FILE: &str = "all/index.html";
+
 /// Characters kept as they are by the `urlencode` filter (RFC 3986 unreserved).
 const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
@@ -112,6 +116,7 @@ impl Renderer {
             .map(Job::Node)
             .chain((0..site.tags.len()).map(Job::Tag))
             .chain([Job::Tags, Job::NotFound])
+            .chain(self.has(ONE_PAGE).then_some(Job::All))
             .collect();
         jobs.par_iter()
             .try_for_each(|job| emit(self.render_job(config, site, *job)?))
@@ -155,6 +160,11 @@ impl Renderer {
                 ctx.insert("meta", &views::not_found_meta(config));
                 ("404.html".to_string(), "404.html".to_string(), None)
             }
+            Job::All => {
+                ctx.insert("all", &crate::onepage::view(site));
+                ctx.insert("meta", &views::all_meta(config));
+                (ONE_PAGE_FILE.to_string(), ONE_PAGE.to_string(), None)
+            }
         };
         let html = self
             .tera
@@ -175,6 +185,7 @@ enum Job {
     Tag(usize),
     Tags,
     NotFound,
+    All,
 }
 
 fn register_functions(tera: &mut Tera, base: &str, hashes: Arc<HashMap<String, String>>) {

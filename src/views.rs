@@ -113,10 +113,12 @@ struct SectionRef<'a> {
 }
 
 #[derive(Serialize)]
-struct FigureView<'a> {
+pub struct FigureView<'a> {
     label: &'a str,
     value: f64,
     unit: &'a str,
+    /// The value with its unit, as a reader sees it (`50%`).
+    text: String,
     fraction: f64,
 }
 
@@ -384,7 +386,7 @@ pub fn page<'a>(config: &'a Config, site: &'a Site, p: usize) -> PageView<'a> {
     }
 }
 
-fn figures(list: &[Figure]) -> Vec<FigureView<'_>> {
+pub fn figures(list: &[Figure]) -> Vec<FigureView<'_>> {
     let max = list.iter().map(|f| f.value).fold(0.0_f64, f64::max);
     list.iter()
         .map(|f| {
@@ -399,6 +401,7 @@ fn figures(list: &[Figure]) -> Vec<FigureView<'_>> {
                 label: &f.label,
                 value: f.value,
                 unit: &f.unit,
+                text: f.display(),
                 fraction: fraction.clamp(0.0, 1.0),
             }
         })
@@ -495,6 +498,18 @@ pub fn tags_meta<'a>(config: &'a Config, site: &'a Site) -> Meta<'a> {
         path: site.tags_path.clone(),
         permalink: config.base.permalink(&site.tags_path),
         kind: "tags",
+    }
+    .or_site_description(config)
+}
+
+pub fn all_meta(config: &Config) -> Meta<'_> {
+    let path = format!("{}all/", config.base.path);
+    Meta {
+        title: "The whole guide on one page",
+        description: "",
+        permalink: config.base.permalink(&path),
+        path,
+        kind: "all",
     }
     .or_site_description(config)
 }

@@ -364,15 +364,41 @@ fn every_page_with_what_it_loads_is_at_most_40_kb() {
 }
 
 #[test]
-fn no_page_has_a_script_tag() {
+fn the_only_script_is_the_sites_own_search_and_works_without_it() {
     let site = Site::build();
     let mut failures = Vec::new();
     let pages = site.pages();
+    let allowed = r#"<script src="/guide/search.js?h="#;
     for page in &pages {
         let html = fs::read_to_string(&page.file).expect("read a built page");
         for (n, line) in html.lines().enumerate() {
-            if line.to_ascii_lowercase().contains("<script") {
+            let lower = line.to_ascii_lowercase();
+            if lower.contains("<script")
+                && !(line.starts_with(allowed) && line.ends_with(" defer></script>"))
+            {
                 failures.push(format!("{}:{}: {}", page.rel, n + 1, line.trim()));
+            }
+        }
+        // Without JavaScript the search form stays hidden and the link to /all/ shows.
+        if html.contains(r#"id="rk-search""#) {
+            let form = html
+                .find(r#"<form id="rk-search""#)
+                .expect("the search form");
+            let tag = &html[form..form + html[form..].find('>').expect("end of the form tag")];
+            if !tag.contains(" hidden") {
+                failures.push(format!(
+                    "{}: the search form is not hidden without JavaScript",
+                    page.rel
+                ));
+            }
+            if !html.contains(&format!(
+                r#"id="rk-search-fallback" class="search-fallback" href="{}all/""#,
+                "/guide/"
+            )) {
+                failures.push(format!(
+                    "{}: no link to the one-page guide for readers without JavaScript",
+                    page.rel
+                ));
             }
         }
     }
@@ -380,11 +406,143 @@ fn no_page_has_a_script_tag() {
         failures.is_empty(),
         "{}",
         report(
-            "the site must work without JavaScript, but has <script> tags",
+            "only the site's own deferred search.js may be a script",
             &failures
         )
     );
     assert!(!pages.is_empty());
+}
+
+#[test]
+fn search_by_keyboard_lands_on_the_heading() {
+    let needed = [Tool::Chromium, Tool::Chromedriver];
+    let Some(tools) = tools::require("search_by_keyboard_lands_on_the_heading", &needed) else {
+        return;
+    };
+    let site = Site::build();
+    let browser = Browser::start(tools.chromedriver(), tools.chromium());
+    browser.set_window_rect(1280, 900);
+    browser.navigate(&site.base_url);
+    assert!(
+        browser
+            .try_find("#rk-search-fallback")
+            .is_some_and(|e| browser.property(&e, "hidden") == json!(true)),
+        "with JavaScript on, the fallback link is hidden"
+    );
+    // "/" focuses the field from anywhere on the page.
+    browser.press("/");
+    let focused = browser.execute(
+        "return document.activeElement && document.activeElement.id;",
+        vec![],
+    );
+    assert_eq!(
+        focused,
+        json!("rk-search-input"),
+        "pressing / focuses the search field"
+    );
+    let input = browser.find("#rk-search-input");
+    browser.send_keys(&input, "jealousy");
+    let found = browser.wait_until(Duration::from_secs(5), |b| {
+        b.execute(
+            "return document.querySelectorAll('#rk-search-results a').length;",
+            vec![],
+        ) != json!(0)
+    });
+    assert!(found, "typing a word shows results");
+    let first = browser.execute(
+        "return document.querySelector('#rk-search-results a').textContent;",
+        vec![],
+    );
+    assert!(
+        first
+            .as_str()
+            .is_some_and(|t| t.contains("Be social and active")),
+        "the first result names the page: {first}"
+    );
+    // Arrow down moves to the first result, Enter opens it.
+    browser.press("\u{E015}");
+    let active = browser.execute(
+        "return document.activeElement.getAttribute('href');",
+        vec![],
+    );
+    assert!(
+        active.as_str().is_some_and(|h| h.contains('#')),
+        "arrow down focuses a result that links to a heading: {active}"
+    );
+    browser.press("\u{E007}");
+    let expected = site.url("steps/be-social-and-active/#engage-with-friends");
+    wait_for_page(
+        &browser,
+        &expected,
+        "pressing Enter on the first search result",
+    );
+    // The theme scrolls smoothly: give it a moment to arrive.
+    let at_top = browser.wait_until(Duration::from_secs(3), |b| {
+        let top = b.execute(
+            "return Math.round(document.getElementById('engage-with-friends').getBoundingClientRect().top);",
+            vec![],
+        );
+        top.as_i64().is_some_and(|t| (-5..200).contains(&t))
+    });
+    let scroll = browser.execute(
+        "return [window.scrollY, document.documentElement.scrollHeight];",
+        vec![],
+    );
+    assert!(
+        at_top,
+        "the heading is at the top of the view (scrollY, height: {scroll})"
+    );
+}
+
+#[test]
+fn the_whole_guide_on_one_page_links_inside_itself() {
+    let needed = [Tool::Chromium, Tool::Chromedriver];
+    let Some(tools) = tools::require("the_whole_guide_on_one_page_links_inside_itself", &needed)
+    else {
+        return;
+    };
+    let site = Site::build();
+    let browser = Browser::start(tools.chromedriver(), tools.chromium());
+    browser.set_window_rect(1280, 900);
+    browser.navigate(&site.url("all/"));
+    let titles = browser.execute(
+        "return [...document.querySelectorAll('section.part > h2')].map(h => h.textContent);",
+        vec![],
+    );
+    let titles: Vec<String> = serde_json::from_value(titles).expect("a list of titles");
+    let steps: Vec<&str> = STEPS.iter().map(|(_, t)| *t).collect();
+    let positions: Vec<usize> = steps
+        .iter()
+        .map(|t| {
+            titles
+                .iter()
+                .position(|x| x.ends_with(t))
+                .unwrap_or_else(|| panic!("{t} is on the page: {titles:?}"))
+        })
+        .collect();
+    assert!(
+        positions.windows(2).all(|w| w[0] < w[1]),
+        "the steps are in reading order: {titles:?}"
+    );
+    let outside = browser.execute(
+        "return [...document.querySelectorAll('main a[href]')].map(a => a.getAttribute('href')).filter(h => !h.startsWith('#') && !h.startsWith('http'));",
+        vec![],
+    );
+    assert_eq!(
+        outside,
+        json!([]),
+        "links between pages point inside the one page"
+    );
+    let ids = browser.execute(
+        "const ids = [...document.querySelectorAll('[id]')].map(e => e.id); return ids.length - new Set(ids).size;",
+        vec![],
+    );
+    assert_eq!(ids, json!(0), "every id on the page is unique");
+    let notes = browser.execute(
+        "return document.querySelectorAll('#rk-endnotes ~ ol li').length;",
+        vec![],
+    );
+    assert_eq!(notes, json!(2), "the two sources are collected as endnotes");
 }
 
 /// Waits until the browser is at `expected` with the document loaded.

@@ -39,7 +39,7 @@ fn summary_line() {
     assert_summary(&run.stdout, "2 pages, 2 sections, 2 assets", "public");
 }
 
-const BASIC_FILES: [&str; 15] = [
+const BASIC_FILES: [&str; 16] = [
     ".nojekyll",
     ".rekindle",
     "404.html",
@@ -50,6 +50,7 @@ const BASIC_FILES: [&str; 15] = [
     "guide/second/index.html",
     "index.html",
     "robots.txt",
+    "search-index.json",
     "sitemap.xml",
     "style.css",
     "tags/alpha/index.html",
@@ -641,6 +642,14 @@ fn the_real_guide_builds() {
     );
     run.assert_ok();
     assert!(run.stdout.starts_with("Built "), "{}", run.stdout);
+    let index = fs::metadata(dest.join("search-index.json"))
+        .expect("the search index")
+        .len();
+    assert!(
+        index < 20 * 1024,
+        "the guide's search index is {index} bytes"
+    );
+    assert!(dest.join("all/index.html").is_file(), "the one-page guide");
     for page in [
         "index.html",
         "steps/accept-the-breakup/index.html",
@@ -651,4 +660,20 @@ fn the_real_guide_builds() {
         assert!(dest.join(page).is_file(), "{page} is missing");
     }
     assert!(!tmp.path().join("public").exists());
+}
+
+#[test]
+fn a_search_index_over_its_budget_is_a_warning() {
+    let site = Site::new("basic");
+    let toml = fs::read_to_string(site.path().join("book.toml")).expect("book.toml");
+    site.write(
+        "book.toml",
+        format!("{toml}\n[search]\nbudget-kb = 0\n").as_bytes(),
+    );
+    let run = site.run(&["build"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stderr,
+        "warning: book.toml: the search index is 0.4 KB, over the budget of 0 KB: every reader who searches downloads it; raise `budget-kb` under [search] if that is intended\n"
+    );
 }

@@ -80,8 +80,9 @@ pub fn page(i: usize, n: usize, rng: &mut Rng) -> String {
     };
     let tags: Vec<&str> = (0..2).map(|_| rng.pick(TAGS)).collect();
     let mut md = format!(
-        "---\ntitle: Page {i} about {}\nweight: {}\ndate: 2025-{:02}-{:02}\ntags: [{}, {}]\n---\n\n",
+        "---\ntitle: Page {i} about {}\ndescription: {}\nweight: {}\ndate: 2025-{:02}-{:02}\ntags: [{}, {}]\n---\n\n",
         rng.pick(WORDS),
+        sentence(rng, 10),
         i / SECTIONS,
         1 + i % 12,
         1 + i % 28,

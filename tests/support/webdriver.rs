@@ -336,6 +336,30 @@ impl Browser {
         self.command("POST", &format!("/element/{}/click", element.id), None);
     }
 
+    /// Types `text` into the element, as a user would.
+    pub fn send_keys(&self, element: &Element, text: &str) {
+        self.command(
+            "POST",
+            &format!("/element/{}/value", element.id),
+            Some(json!({ "text": text })),
+        );
+    }
+
+    /// Presses keys on whatever has the focus (WebDriver key codes: "\u{E015}" is ArrowDown,
+    /// "\u{E007}" is Enter).
+    pub fn press(&self, keys: &str) {
+        let mut actions = Vec::new();
+        for key in keys.chars() {
+            actions.push(json!({ "type": "keyDown", "value": key.to_string() }));
+            actions.push(json!({ "type": "keyUp", "value": key.to_string() }));
+        }
+        self.command(
+            "POST",
+            "/actions",
+            Some(json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": actions }] })),
+        );
+    }
+
     /// The element's rendered (visible) text.
     pub fn text(&self, element: &Element) -> String {
         self.command("GET", &format!("/element/{}/text", element.id), None)

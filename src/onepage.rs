@@ -1,0 +1,186 @@
+//! The whole guide on one page (`/all/`): every page in reading order, its ids made unique
+//! and its links to other pages turned into links inside the page, its sources gathered
+//! as numbered endnotes. Pure.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use crate::links::rewrite_attributes;
+use crate::site::{Node, Site};
+
+#[derive(Serialize)]
+pub struct AllView<'a> {
+    parts: Vec<Part<'a>>,
+    endnotes: Vec<Endnote<'a>>,
+}
+
+/// One page or section of the guide.
+#[derive(Serialize)]
+struct Part<'a> {
+    title: &'a str,
+    /// The id of the part on the one page.
+    anchor: String,
+    kind: &'static str,
+    depth: usize,
+    /// Its place among its section's pages (0 for sections).
+    number: usize,
+    content: String,
+    /// Its figures, shown as text (the chart belongs to the page itself).
+    figures: Vec<crate::views::FigureView<'a>>,
+    /// The numbers of its sources among the endnotes.
+    notes: Vec<usize>,
+}
+
+#[derive(Serialize)]
+struct Endnote<'a> {
+    number: usize,
+    publisher: &'a str,
+    url: &'a str,
+    title: Option<&'a str>,
+}
+
+/// The one-page view of `site`.
+pub fn view(site: &Site) -> AllView<'_> {
+    let anchors: HashMap<&str, String> = site
+        .reading_order
+        .iter()
+        .map(|n| (path(site, *n), anchor(site, *n)))
+        .collect();
+    let mut endnotes: Vec<Endnote> = Vec::new();
+    let parts = site
+        .reading_order
+        .iter()
+        .map(|&node| {
+            let prefix = &anchors[path(site, node)];
+            let (title, html, kind, number, figures) = match node {
+                Node::Page(p) => {
+                    let page = &site.pages[p];
+                    let meta = &page.doc.meta;
+                    (
+                        &meta.title,
+                        &page.rendered.html,
+                        "page",
+                        page.position,
+                        &meta.figures[..],
+                    )
+                }
+                Node::Section(s) => {
+                    let section = &site.sections[s];
+                    let kind = if s == 0 { "home" } else { "section" };
+                    (
+                        &section.doc.meta.title,
+                        &section.rendered.html,
+                        kind,
+                        0,
+                        &[][..],
+                    )
+                }
+            };
+            Part {
+                title,
+                anchor: prefix.clone(),
+                kind,
+                depth: depth(site, node),
+                number,
+                content: demote(&relink(html, prefix, &anchors)),
+                figures: crate::views::figures(figures),
+                notes: notes(site, node, &mut endnotes),
+            }
+        })
+        .collect();
+    AllView { parts, endnotes }
+}
+
+fn path(site: &Site, node: Node) -> &str {
+    match node {
+        Node::Page(p) => &site.pages[p].path,
+        Node::Section(s) => &site.sections[s].path,
+    }
+}
+
+/// `steps-accept-the-breakup` for `/base/steps/accept-the-breakup/`, `home` for the home page.
+fn anchor(site: &Site, node: Node) -> String {
+    let file = match node {
+        Node::Page(p) => &site.pages[p].file,
+        Node::Section(s) => &site.sections[s].file,
+    };
+    let dir = file.trim_end_matches("index.html").trim_end_matches('/');
+    if dir.is_empty() {
+        "home".to_string()
+    } else {
+        dir.replace('/', "-")
+    }
+}
+
+fn depth(site: &Site, node: Node) -> usize {
+    let (mut section, extra) = match node {
+        Node::Page(p) => (site.pages[p].section, 1),
+        Node::Section(s) => (s, 0),
+    };
+    let mut depth = extra;
+    while let Some(parent) = site.sections[section].parent {
+        depth += 1;
+        section = parent;
+    }
+    depth
+}
+
+/// Prefixes the part's ids and points its links to other parts at their place on the page.
+fn relink(html: &str, prefix: &str, anchors: &HashMap<&str, String>) -> String {
+    rewrite_attributes(html, &mut |attr, value| match attr {
+        "id" => Some(format!("{prefix}--{value}")),
+        "href" => {
+            let (path, fragment) = value.split_once('#').unwrap_or((value, ""));
+            let target = if path.is_empty() {
+                prefix
+            } else {
+                anchors.get(path)?
+            };
+            Some(match fragment {
+                "" => format!("#{target}"),
+                f => format!("#{target}--{f}"),
+            })
+        }
+        _ => None,
+    })
+}
+
+/// Moves the part's headings one level down (h2 -> h3 ...), under the part's own h2.
+fn demote(html: &str) -> String {
+    let mut out = html.to_string();
+    for level in (2..=5).rev() {
+        out = out
+            .replace(&format!("<h{level}"), &format!("<h{}", level + 1))
+            .replace(&format!("</h{level}>"), &format!("</h{}>", level + 1));
+    }
+    out
+}
+
+/// Adds the node's sources to the endnotes (once each, by URL) and returns their numbers.
+fn notes<'a>(site: &'a Site, node: Node, endnotes: &mut Vec<Endnote<'a>>) -> Vec<usize> {
+    let Node::Page(p) = node else {
+        return Vec::new();
+    };
+    site.pages[p]
+        .doc
+        .meta
+        .sources
+        .iter()
+        .map(
+            |source| match endnotes.iter().find(|e| e.url == source.url) {
+                Some(e) => e.number,
+                None => {
+                    let number = endnotes.len() + 1;
+                    endnotes.push(Endnote {
+                        number,
+                        publisher: &source.publisher,
+                        url: &source.url,
+                        title: source.title.as_deref(),
+                    });
+                    number
+                }
+            },
+        )
+        .collect()
+}

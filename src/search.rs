@@ -1,0 +1,38 @@
+//! The search index: every page's title and URL, and under each heading its anchor, its title
+//! and the start of its text, as compact JSON for the theme's search script. Pure.
+
+use serde::Serialize;
+
+use crate::site::{Node, Site};
+
+/// One page: `[title, path, [[anchor, heading, text], ...]]`.
+#[derive(Serialize)]
+struct Entry<'a>(&'a str, &'a str, Vec<(&'a str, &'a str, &'a str)>);
+
+/// The index of the whole site, in reading order.
+pub fn index(site: &Site) -> String {
+    let entries: Vec<Entry> = site
+        .reading_order
+        .iter()
+        .map(|node| {
+            let (title, path, rendered) = match *node {
+                Node::Page(p) => {
+                    let page = &site.pages[p];
+                    (&page.doc.meta.title, &page.path, &page.rendered)
+                }
+                Node::Section(s) => {
+                    let section = &site.sections[s];
+                    (&section.doc.meta.title, &section.path, &section.rendered)
+                }
+            };
+            let parts = rendered
+                .sections
+                .iter()
+                .filter(|s| !s.text.is_empty() || !s.title.is_empty())
+                .map(|s| (s.id.as_str(), s.title.as_str(), s.text.trim_end()))
+                .collect();
+            Entry(title, path, parts)
+        })
+        .collect();
+    serde_json::to_string(&entries).unwrap_or_else(|_| "[]".to_string())
+}
