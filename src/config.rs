@@ -109,6 +109,8 @@ pub struct Overrides {
     pub drafts: bool,
     /// Content lint warnings fail the build.
     pub strict: bool,
+    /// Write a manifest of the output (SHA-256, size, path) to this file.
+    pub manifest: Option<PathBuf>,
 }
 
 /// The site's base URL, split into what links need.

@@ -117,6 +117,9 @@ pub fn build(dir: &Path, overrides: &Overrides, mode: Mode) -> Result<Report> {
                 .warnings
                 .extend(write_site(&config, &site, &renderer, &theme, &staging)?);
             staging.commit(&config.build_dir)?;
+            if let Some(file) = &overrides.manifest {
+                output::write_manifest(&config.build_dir, file)?;
+            }
         }
     }
     Ok(Report {

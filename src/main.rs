@@ -34,6 +34,9 @@ enum Command {
         /// Treat content lint warnings as errors.
         #[arg(long)]
         strict: bool,
+        /// Also write a manifest of the output (SHA-256, size, path per line) to FILE.
+        #[arg(long, value_name = "FILE")]
+        manifest: Option<PathBuf>,
     },
     /// Preview the site: build it in memory, serve it, rebuild and reload the browser on every save.
     Serve {
@@ -91,6 +94,7 @@ fn main() -> ExitCode {
             base_url,
             drafts,
             strict,
+            manifest,
         } => (
             dir,
             Overrides {
@@ -98,6 +102,7 @@ fn main() -> ExitCode {
                 base_url,
                 drafts,
                 strict,
+                manifest,
             },
             Mode::Build,
         ),

@@ -277,3 +277,30 @@ fn absolute(path: &Path) -> PathBuf {
         _ => std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()),
     }
 }
+
+/// Writes a manifest of the site in `build_dir` to `file`: one line per file, sorted,
+/// `SHA-256  size  path`, so that two builds can be proven identical with `diff`.
+pub fn write_manifest(build_dir: &Path, file: &Path) -> Result<usize> {
+    use sha2::{Digest, Sha256};
+    let mut lines = Vec::new();
+    for entry in walkdir::WalkDir::new(build_dir).sort_by_file_name() {
+        let entry = entry.map_err(|e| Error::read(build_dir, std::io::Error::other(e)))?;
+        if !entry.file_type().is_file() || entry.file_name() == MARKER {
+            continue;
+        }
+        let bytes = fs::read(entry.path()).map_err(|e| Error::read(entry.path(), e))?;
+        let digest = Sha256::digest(&bytes);
+        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        let rel = entry.path().strip_prefix(build_dir).unwrap_or(entry.path());
+        let rel: Vec<String> = rel
+            .iter()
+            .map(|c| c.to_string_lossy().into_owned())
+            .collect();
+        lines.push(format!("{hex}  {:>9}  {}\n", bytes.len(), rel.join("/")));
+    }
+    if let Some(parent) = file.parent().filter(|p| !p.as_os_str().is_empty()) {
+        fs::create_dir_all(parent).map_err(|e| Error::write(parent, e))?;
+    }
+    fs::write(file, lines.concat()).map_err(|e| Error::write(file, e))?;
+    Ok(lines.len())
+}

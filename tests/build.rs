@@ -677,3 +677,52 @@ fn a_search_index_over_its_budget_is_a_warning() {
         "warning: book.toml: the search index is 0.4 KB, over the budget of 0 KB: every reader who searches downloads it; raise `budget-kb` under [search] if that is intended\n"
     );
 }
+
+#[test]
+fn manifests_prove_two_builds_identical_and_show_what_changed() {
+    let site = Site::new("basic");
+    let dir = site.path();
+    let manifest = |name: &str| {
+        let file = dir.join(name);
+        let out = format!("out-{name}");
+        site.run(&[
+            "build",
+            "-d",
+            &out,
+            "--manifest",
+            file.to_str().expect("UTF-8"),
+        ])
+        .assert_ok();
+        fs::read_to_string(file).expect("the manifest")
+    };
+    let first = manifest("a.txt");
+    assert_eq!(first, manifest("b.txt"), "two builds, same manifest");
+    let line = first
+        .lines()
+        .find(|l| l.ends_with("  guide/first/index.html"))
+        .expect("a line for the first page");
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!(fields[0].len(), 64, "SHA-256 in hex: {line}");
+    let size = fs::metadata(dir.join("out-a.txt/guide/first/index.html"))
+        .expect("page")
+        .len();
+    assert_eq!(fields[1], size.to_string());
+    assert!(
+        !first.contains(".rekindle"),
+        "the marker is not part of the site"
+    );
+    site.write(
+        "content/guide/02-second.md",
+        fs::read_to_string(dir.join("content/guide/02-second.md")).expect("page")
+            + "\nOne more line.\n",
+    );
+    let changed = manifest("c.txt");
+    let differ: Vec<&str> = first
+        .lines()
+        .zip(changed.lines())
+        .filter(|(a, b)| a != b)
+        .map(|(_, b)| b.rsplit("  ").next().unwrap_or(""))
+        .collect();
+    assert!(differ.contains(&"guide/second/index.html"), "{differ:?}");
+    assert!(!differ.contains(&"guide/first/index.html"), "{differ:?}");
+}
