@@ -45,6 +45,25 @@
     document.body.append(overlay);
   };
 
+  let notes = null;
+  const showWarnings = (warnings) => {
+    if (notes) notes.remove();
+    notes = null;
+    if (!warnings.length) return;
+    notes = document.createElement("details");
+    notes.id = "rekindle-warnings";
+    notes.style.cssText =
+      "position:fixed;right:1rem;bottom:1rem;max-width:min(40rem,90vw);max-height:50vh;overflow:auto;" +
+      "z-index:2147483646;padding:.5rem .9rem;background:#fff8db;color:#3b2f00;border:2px solid #b38600;" +
+      "border-radius:6px;font:13px/1.45 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;white-space:pre-wrap";
+    const summary = document.createElement("summary");
+    summary.textContent = `rekindle: ${warnings.length} warning${warnings.length === 1 ? "" : "s"}`;
+    const list = document.createElement("div");
+    list.textContent = warnings.join("\n\n");
+    notes.append(summary, list);
+    document.body.append(notes);
+  };
+
   const swapStylesheets = (id) => {
     for (const link of document.querySelectorAll('link[rel="stylesheet"]')) {
       const url = new URL(link.href);
@@ -66,6 +85,7 @@
       build = e.data;
       reload();
     });
+    source.addEventListener("warnings", (e) => showWarnings(JSON.parse(e.data)));
     source.addEventListener("css", (e) => {
       build = e.data;
       hideOverlay();

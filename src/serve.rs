@@ -48,7 +48,7 @@ pub fn serve(dir: &Path, opts: &ServeOptions) -> Result<()> {
         hub: Hub::new(session_id()),
         base: RwLock::new(base.clone()),
     });
-    publish(&shared, first, None);
+    publish(&shared, first, false);
     let listener = Arc::new(listener);
     for _ in 0..WORKERS {
         let (listener, shared) = (Arc::clone(&listener), Arc::clone(&shared));
@@ -77,7 +77,7 @@ fn watch_loop(dev: &mut DevBuild, shared: &Arc<Shared>, mut roots: Roots) -> Res
         let started = Instant::now();
         let result = dev.build(&changes);
         let css_only = changes.iter().all(|c| *c == Change::Stylesheet);
-        if publish(shared, result, Some(css_only)) {
+        if publish(shared, result, css_only) {
             let what = describe(&paths, dev.root());
             println!("Rebuilt in {} ms: {what}", started.elapsed().as_millis());
             let _ = std::io::stdout().flush();
@@ -127,15 +127,16 @@ fn next_batch(
 
 /// Serves the result of a build: the new files, or the error in the terminal and every tab.
 /// Returns whether the build succeeded.
-fn publish(shared: &Shared, result: Result<Files>, css_only: Option<bool>) -> bool {
+fn publish(shared: &Shared, result: Result<Built>, css_only: bool) -> bool {
     match result {
-        Ok(files) => {
+        Ok(built) => {
+            for warning in &built.warnings {
+                eprintln!("warning: {warning}");
+            }
             if let Ok(mut current) = shared.files.write() {
-                *current = Arc::new(files);
+                *current = Arc::new(built.files);
             }
-            if let Some(css_only) = css_only {
-                shared.hub.built(css_only);
-            }
+            shared.hub.built(css_only, &built.warnings);
             true
         }
         Err(err) => {
@@ -173,6 +174,12 @@ fn describe(paths: &[PathBuf], root: &Path) -> String {
         1 => format!("{} changed", names[0]),
         n => format!("{} and {} more changed", names[0], n - 1),
     }
+}
+
+/// A good build: the site in memory and what the lint found.
+struct Built {
+    files: Files,
+    warnings: Vec<String>,
 }
 
 /// What `serve` keeps from one build to the next: the configuration, the parsed templates,
@@ -214,7 +221,7 @@ impl DevBuild {
         crate::load_config(&self.dir, &overrides)
     }
 
-    fn build(&mut self, changes: &[Change]) -> Result<Files> {
+    fn build(&mut self, changes: &[Change]) -> Result<Built> {
         if self.config.is_none() || changes.contains(&Change::Config) {
             self.config = None;
             self.renderer = None;
@@ -246,12 +253,14 @@ impl DevBuild {
         };
         let statics: Vec<String> = theme.statics.iter().map(|(a, _)| a.rel.clone()).collect();
         let site = site::assemble(config, content, &statics, Some(cache))?;
+        let mut warnings = crate::lint_or_fail(config, &site)?;
         renderer.set_site(config, &site);
         let memory = Memory::default();
-        for warning in crate::write_site(config, &site, renderer, &theme, &memory)? {
-            eprintln!("warning: {warning}");
-        }
-        Ok(memory.into_files())
+        warnings.extend(crate::write_site(config, &site, renderer, &theme, &memory)?);
+        Ok(Built {
+            files: memory.into_files(),
+            warnings,
+        })
     }
 }
 

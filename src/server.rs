@@ -94,8 +94,8 @@ pub fn inject(html: &[u8]) -> Vec<u8> {
 #[derive(Default)]
 pub struct Hub {
     clients: Mutex<Vec<SyncSender<Arc<str>>>>,
-    /// The last build's error, shown to tabs that connect while it stands.
-    error: Mutex<Option<Arc<str>>>,
+    /// The last build's error or warnings, shown to tabs that connect while they stand.
+    status: Mutex<Option<Arc<str>>>,
     build: AtomicU64,
 }
 
@@ -113,8 +113,8 @@ impl Hub {
             "retry: 1000\nevent: hello\ndata: {}\n\n",
             self.build.load(Ordering::SeqCst)
         );
-        if let Some(e) = self.error.lock().ok().as_ref().and_then(|e| e.as_ref()) {
-            greeting.push_str(e);
+        if let Some(status) = self.status.lock().ok().as_ref().and_then(|s| s.as_ref()) {
+            greeting.push_str(status);
         }
         if let Ok(mut clients) = self.clients.lock() {
             clients.push(tx);
@@ -132,21 +132,25 @@ impl Hub {
     }
 
     /// After a good build: `css` when only stylesheets changed, else `reload`.
-    pub fn built(&self, css_only: bool) {
+    /// `warnings` (the content lint's, as `path:line:col: message` lines) go with it.
+    pub fn built(&self, css_only: bool, warnings: &[String]) {
         let build = self.build.fetch_add(1, Ordering::SeqCst) + 1;
-        if let Ok(mut error) = self.error.lock() {
-            *error = None;
+        let json = serde_json::json!(warnings);
+        let event: Arc<str> = format!("event: warnings\ndata: {json}\n\n").into();
+        if let Ok(mut current) = self.status.lock() {
+            *current = (!warnings.is_empty()).then(|| event.clone());
         }
         let kind = if css_only { "css" } else { "reload" };
         self.send(format!("event: {kind}\ndata: {build}\n\n").into());
+        self.send(event);
     }
 
     /// After a failed build: the message and its `file:line`, as JSON.
     pub fn failed(&self, message: &str, location: &str) {
         let json = serde_json::json!({ "message": message, "location": location });
         let event: Arc<str> = format!("event: error\ndata: {json}\n\n").into();
-        if let Ok(mut error) = self.error.lock() {
-            *error = Some(event.clone());
+        if let Ok(mut status) = self.status.lock() {
+            *status = Some(event.clone());
         }
         self.send(event);
     }
