@@ -10,6 +10,7 @@ pub mod lint;
 pub mod markdown;
 pub mod onepage;
 pub mod output;
+pub mod scaffold;
 pub mod search;
 pub mod serve;
 pub mod server;

@@ -56,6 +56,26 @@ enum Command {
         #[arg(long)]
         drafts: bool,
     },
+    /// Create a new guide: book.toml, sample content, the default theme and a Pages workflow.
+    Init {
+        /// The folder to create the guide in; it must be missing or empty.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// The guide's title (default: "My guide").
+        #[arg(long)]
+        title: Option<String>,
+    },
+    /// Add a page (or, as `FOLDER/_index.md`, a section) with its front matter filled in.
+    New {
+        /// The file to create, relative to the content folder, e.g. `steps/05-next.md`.
+        path: String,
+        /// The title of the page or section.
+        #[arg(long)]
+        title: String,
+        /// The folder holding book.toml.
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+    },
     /// Do everything build does, link checking included, and write nothing.
     Check {
         /// The folder holding book.toml.
@@ -73,6 +93,23 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let (dir, overrides, mode) = match cli.command {
+        Command::Init { dir, title } => {
+            let outcome = rekindle::scaffold::init(&dir, title.as_deref()).map(|files| {
+                println!(
+                    "Created a guide in {} ({} files)",
+                    dir.display(),
+                    files.len()
+                );
+                println!("Preview it with: rekindle serve {}", dir.display());
+            });
+            return report(outcome);
+        }
+        Command::New { path, title, dir } => {
+            let outcome = rekindle::load_config(&dir, &Overrides::default())
+                .and_then(|config| rekindle::scaffold::new_file(&config, &path, &title))
+                .map(|file| println!("Created {}", file.display()));
+            return report(outcome);
+        }
         Command::Serve {
             dir,
             host,
