@@ -214,11 +214,13 @@ fn with_ellipsis(text: &str, budget: f32) -> String {
     out
 }
 
-/// Text with control characters and XML-forbidden code points removed and whitespace collapsed
-/// to single spaces.
+/// Text with control characters and XML-forbidden code points turned into spaces, emoji (which
+/// the shipped font has no glyphs for, so they would show as boxes) dropped, and whitespace
+/// collapsed to single spaces.
 fn clean(text: &str) -> String {
     let spaced: String = text
         .chars()
+        .filter(|&c| !is_emoji(c))
         .map(|c| {
             if c.is_control() || matches!(c, '\u{FFFE}' | '\u{FFFF}') {
                 ' '
@@ -228,6 +230,14 @@ fn clean(text: &str) -> String {
         })
         .collect();
     spaced.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Emoji, pictographs and the invisible characters that join or style them.
+fn is_emoji(c: char) -> bool {
+    matches!(
+        c,
+        '\u{1F000}'..='\u{1FAFF}' | '\u{FE0E}' | '\u{FE0F}' | '\u{200D}' | '\u{20E3}'
+    ) || ('\u{E0020}'..='\u{E007F}').contains(&c)
 }
 
 /// Approximate width of a text in ems of the shipped font.
@@ -298,7 +308,9 @@ mod tests {
 
     #[test]
     fn renders_a_1200_by_630_png() {
-        let png = painter().render(&card("Focus on self-improvement")).unwrap();
+        let png = painter()
+            .render(&card("Focus on self-improvement"))
+            .unwrap();
         assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
         assert_eq!(&png[12..16], b"IHDR");
         assert_eq!(be_u32(&png[16..20]), 1200);
@@ -345,9 +357,14 @@ mod tests {
         assert_eq!((size, lines.len()), (80.0, 2));
         let (size, lines) = title_lines("Ok");
         assert_eq!((size, lines), (80.0, vec!["Ok".to_owned()]));
-        for lines in [wrap("WWWWWWWWWWWWWWWWWWWWWWWWWWWWWW WW", 10.0)] {
-            assert!(lines.iter().all(|line| text_width(line) <= 10.0));
-        }
+        let lines = wrap("WWWWWWWWWWWWWWWWWWWWWWWWWWWWWW WW Mm", 10.0);
+        assert_eq!(lines.len(), 4);
+        assert!(lines.iter().all(|line| text_width(line) <= 10.0));
+    }
+
+    #[test]
+    fn cleaning_drops_emoji_and_controls_and_collapses_spaces() {
+        assert_eq!(clean("  a 💔 b\u{0}c\n\td 👍🏽❤\u{FE0F} "), "a b c d ❤");
     }
 
     #[test]

@@ -70,8 +70,16 @@ pub fn serve(dir: &Path, opts: &ServeOptions) -> Result<()> {
 fn watch_loop(dev: &mut DevBuild, shared: &Arc<Shared>, mut roots: Roots) -> Result<()> {
     let (tx, rx) = channel();
     let mut watcher = watch::start(&roots, tx.clone())?;
+    let mut missing = roots.missing();
     loop {
-        let Some((changes, paths)) = next_batch(&rx, &roots)? else {
+        let batch = next_batch(&rx, &roots)?;
+        if missing.iter().any(|dir| dir.is_dir()) {
+            // A folder that was missing has appeared: watch inside it from now on.
+            drop(watcher);
+            watcher = watch::start(&roots, tx.clone())?;
+            missing = roots.missing();
+        }
+        let Some((changes, paths)) = batch else {
             continue;
         };
         let started = Instant::now();
@@ -94,6 +102,7 @@ fn watch_loop(dev: &mut DevBuild, shared: &Arc<Shared>, mut roots: Roots) -> Res
             if fresh != roots {
                 drop(watcher);
                 watcher = watch::start(&fresh, tx.clone())?;
+                missing = fresh.missing();
                 roots = fresh;
             }
         }

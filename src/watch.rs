@@ -36,6 +36,15 @@ pub struct Roots {
 }
 
 impl Roots {
+    /// The watched folders that do not exist (yet): when one appears, watching restarts.
+    pub fn missing(&self) -> Vec<PathBuf> {
+        [&self.content, &self.templates, &self.statics]
+            .into_iter()
+            .filter(|d| !d.is_dir())
+            .cloned()
+            .collect()
+    }
+
     pub fn of(config: &Config) -> Roots {
         let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
         Roots {
@@ -154,7 +163,10 @@ fn poll(
     roots: &Roots,
     tx: Sender<Vec<PathBuf>>,
 ) -> std::result::Result<Debouncer<PollWatcher, RecommendedCache>, notify::Error> {
-    let config = notify::Config::default().with_poll_interval(POLL_INTERVAL);
+    // Modification times have a one-second grain on some file systems: compare contents too.
+    let config = notify::Config::default()
+        .with_poll_interval(POLL_INTERVAL)
+        .with_compare_contents(true);
     let mut debouncer = new_debouncer_opt::<_, PollWatcher, RecommendedCache>(
         DEBOUNCE,
         None,
@@ -174,6 +186,10 @@ fn add_roots(
         if dir.is_dir() {
             watch(dir, RecursiveMode::Recursive)?;
         }
+    }
+    // The theme folder itself, so that a templates/ or static/ folder created later is seen.
+    if let Some(theme) = roots.templates.parent().filter(|t| t.is_dir()) {
+        watch(theme, RecursiveMode::NonRecursive)?;
     }
     // The project folder itself, not recursively: book.toml may be replaced by a rename.
     if let Some(root) = roots.book_toml.parent() {

@@ -1,0 +1,1516 @@
+//! `rekindle serve` end to end: the binary runs on a copy of the `basic` fixture, and these
+//! tests talk to it over raw TCP (so paths reach the server exactly as written) while editing
+//! the site's files: GitHub Pages-like answers, live reload over Server-Sent Events, failed
+//! rebuilds, traversal attempts, malformed requests, a taken port, and a bounded load.
+
+// Test helpers fail by panicking, like the tests that call them.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::fs;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::{Duration, Instant};
+
+use common::Site;
+
+const STARTUP: Duration = Duration::from_secs(20);
+/// How long a rebuild and its event may take (generous: tests run in parallel, in debug).
+const REBUILD: Duration = Duration::from_secs(10);
+const IO_TIMEOUT: Duration = Duration::from_secs(10);
+const SCRIPT_TAG: &str = "<script src=\"/__rekindle/livereload.js\"></script>";
+const FIRST: &str = "content/guide/01-first.md";
+const FIRST_URL: &str = "/guide/guide/first/";
+const OLD_TEXT: &str = "The first page’s opening paragraph.";
+
+/// The load test runs alone: on a small machine it starves the other tests' rebuilds.
+static LOAD: RwLock<()> = RwLock::new(());
+
+fn alongside_others() -> RwLockReadGuard<'static, ()> {
+    LOAD.read().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn alone() -> RwLockWriteGuard<'static, ()> {
+    LOAD.write().unwrap_or_else(PoisonError::into_inner)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The server process
+// ---------------------------------------------------------------------------------------------
+
+/// A running `rekindle serve`, killed when dropped.
+struct Server {
+    child: Child,
+    port: u16,
+    stdout: Arc<Mutex<String>>,
+    stderr: Arc<Mutex<String>>,
+}
+
+/// Collects everything `from` prints into `into`, line by line.
+fn collect(from: impl Read + Send + 'static, into: Arc<Mutex<String>>) {
+    std::thread::spawn(move || {
+        let mut reader = BufReader::new(from);
+        let mut line = String::new();
+        while reader.read_line(&mut line).is_ok_and(|n| n > 0) {
+            into.lock().unwrap().push_str(&line);
+            line.clear();
+        }
+    });
+}
+
+impl Server {
+    /// `rekindle serve --port 0 .` in the site's folder, once it says where it serves.
+    fn start(site: &Site) -> Server {
+        Server::spawn(site, &["serve", "--port", "0", "."], None)
+            .wait_ready()
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Starts the binary with `args` in the site's folder, with REKINDLE_POLL set to `poll`
+    /// (or unset), without waiting for anything.
+    fn spawn(site: &Site, args: &[&str], poll: Option<&str>) -> Server {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_rekindle"));
+        command.args(args).current_dir(site.path());
+        match poll {
+            Some(v) => command.env("REKINDLE_POLL", v),
+            None => command.env_remove("REKINDLE_POLL"),
+        };
+        let mut child = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the rekindle binary starts");
+        let stdout = Arc::new(Mutex::new(String::new()));
+        let stderr = Arc::new(Mutex::new(String::new()));
+        collect(child.stdout.take().unwrap(), Arc::clone(&stdout));
+        collect(child.stderr.take().unwrap(), Arc::clone(&stderr));
+        Server {
+            child,
+            port: 0,
+            stdout,
+            stderr,
+        }
+    }
+
+    /// Waits for `Serving on http://127.0.0.1:PORT/guide/` and takes the port from it.
+    fn wait_ready(mut self) -> Result<Server, String> {
+        let deadline = Instant::now() + STARTUP;
+        loop {
+            let out = self.stdout();
+            // A whole line: the text up to its newline.
+            let line = out
+                .split_inclusive('\n')
+                .find(|l| l.starts_with("Serving on ") && l.ends_with('\n'));
+            if let Some(line) = line {
+                let line = line.trim_end();
+                let port = line
+                    .strip_prefix("Serving on http://127.0.0.1:")
+                    .and_then(|rest| rest.strip_suffix("/guide/"))
+                    .and_then(|p| p.parse().ok())
+                    .ok_or_else(|| format!("unexpected startup line {line:?}"))?;
+                self.port = port;
+                return Ok(self);
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                std::thread::sleep(Duration::from_millis(100));
+                return Err(format!(
+                    "rekindle serve exited ({status}) before serving\nstdout:\n{}\nstderr:\n{}",
+                    self.stdout(),
+                    self.stderr()
+                ));
+            }
+            if Instant::now() > deadline {
+                return Err(format!(
+                    "no `Serving on` line within {STARTUP:?}\nstdout:\n{}\nstderr:\n{}",
+                    self.stdout(),
+                    self.stderr()
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn stdout(&self) -> String {
+        self.stdout.lock().unwrap().clone()
+    }
+
+    fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// Waits until stdout holds a line for which `pred` holds, and returns it.
+    #[track_caller]
+    fn wait_stdout_line(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let found = poll(REBUILD, || {
+            self.stdout().lines().find(|l| pred(l)).map(str::to_string)
+        });
+        found.unwrap_or_else(|| {
+            panic!(
+                "stdout never showed {what}\nstdout:\n{}\nstderr:\n{}",
+                self.stdout(),
+                self.stderr()
+            )
+        })
+    }
+
+    /// Waits until stderr contains `needle`.
+    #[track_caller]
+    fn wait_stderr(&self, needle: &str) {
+        let found = poll(REBUILD, || self.stderr().contains(needle).then_some(()));
+        assert!(
+            found.is_some(),
+            "stderr never showed {needle:?}\nstderr:\n{}",
+            self.stderr()
+        );
+    }
+
+    /// `GET path` (sent as is).
+    fn get(&self, path: &str) -> Reply {
+        self.send(&format!(
+            "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\n\r\n",
+            self.port
+        ))
+    }
+
+    /// Sends `raw` on a fresh connection and reads until the server closes it.
+    #[track_caller]
+    fn send(&self, raw: &str) -> Reply {
+        let bytes = exchange(self.port, raw.as_bytes()).unwrap_or_else(|e| {
+            panic!(
+                "request {:?} failed: {e}",
+                raw.chars().take(120).collect::<String>()
+            )
+        });
+        Reply::parse(&bytes)
+    }
+
+    /// Polls `GET path` until `check` accepts the reply; panics with the last reply otherwise.
+    #[track_caller]
+    fn wait_page(&self, path: &str, what: &str, check: impl Fn(&Reply) -> bool) -> Reply {
+        let mut last = None;
+        let ok = poll(REBUILD, || {
+            let reply = self.get(path);
+            let good = check(&reply);
+            last = Some(reply.clone());
+            good.then_some(reply)
+        });
+        ok.unwrap_or_else(|| {
+            panic!(
+                "GET {path} never showed {what}; last reply:\n{:?}\nstderr:\n{}",
+                last,
+                self.stderr()
+            )
+        })
+    }
+
+    /// Opens an event stream and reads its `hello`.
+    #[track_caller]
+    fn events(&self) -> Events {
+        let mut events = Events::open(self.port);
+        let hello = events.next(REBUILD).expect("a hello event");
+        assert_eq!(hello.name, "hello", "the first event of a stream");
+        assert!(
+            !hello.data.is_empty() && hello.data.bytes().all(|b| b.is_ascii_digit()),
+            "hello carries the build id: {hello:?}"
+        );
+        events
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Calls `f` every 25 ms until it gives Some or `timeout` passes.
+fn poll<T>(timeout: Duration, mut f: impl FnMut() -> Option<T>) -> Option<T> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(v) = f() {
+            return Some(v);
+        }
+        if Instant::now() > deadline {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Raw HTTP
+// ---------------------------------------------------------------------------------------------
+
+fn connect(port: u16) -> std::io::Result<TcpStream> {
+    let stream = TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), IO_TIMEOUT)?;
+    stream.set_read_timeout(Some(IO_TIMEOUT))?;
+    stream.set_write_timeout(Some(IO_TIMEOUT))?;
+    Ok(stream)
+}
+
+/// Writes `raw`, then reads until the server closes the connection.
+fn exchange(port: u16, raw: &[u8]) -> std::io::Result<Vec<u8>> {
+    let mut stream = connect(port)?;
+    stream.write_all(raw)?;
+    let mut out = Vec::new();
+    match stream.read_to_end(&mut out) {
+        Ok(_) => Ok(out),
+        // A reset after a complete answer (the server closed with unread input) still counts.
+        Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => Ok(out),
+        Err(e) => Err(e),
+    }
+}
+
+/// One HTTP response; `status` 0 when the server closed without answering.
+#[derive(Clone)]
+struct Reply {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl std::fmt::Debug for Reply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {:?}\n{}", self.status, self.headers, self.text())
+    }
+}
+
+impl Reply {
+    fn parse(bytes: &[u8]) -> Reply {
+        if bytes.is_empty() {
+            return Reply {
+                status: 0,
+                headers: Vec::new(),
+                body: Vec::new(),
+            };
+        }
+        let split = bytes
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .unwrap_or_else(|| panic!("no end of head in {:?}", String::from_utf8_lossy(bytes)));
+        let head = String::from_utf8_lossy(&bytes[..split]).into_owned();
+        let mut lines = head.split("\r\n");
+        let status_line = lines.next().unwrap_or_default();
+        let status = status_line
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("bad status line {status_line:?}"));
+        let headers = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+            .collect();
+        Reply {
+            status,
+            headers,
+            body: bytes[split + 4..].to_vec(),
+        }
+    }
+
+    fn header(&self, name: &str) -> Option<&str> {
+        let name = name.to_ascii_lowercase();
+        self.headers
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    #[track_caller]
+    fn assert_status(&self, status: u16) -> &Self {
+        assert_eq!(self.status, status, "unexpected reply:\n{self:?}");
+        self
+    }
+
+    #[track_caller]
+    fn assert_type(&self, content_type: &str) -> &Self {
+        assert_eq!(
+            self.header("content-type"),
+            Some(content_type),
+            "Content-Type of {self:?}"
+        );
+        self
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Server-Sent Events
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone)]
+struct Event {
+    name: String,
+    data: String,
+}
+
+/// A live-reload stream, read with timeouts.
+struct Events {
+    stream: TcpStream,
+    buf: Vec<u8>,
+    seen: Vec<Event>,
+}
+
+impl Events {
+    #[track_caller]
+    fn open(port: u16) -> Events {
+        let mut stream = connect(port).expect("connect for the event stream");
+        stream
+            .write_all(b"GET /__rekindle/livereload HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n")
+            .expect("send the event stream request");
+        let mut events = Events {
+            stream,
+            buf: Vec::new(),
+            seen: Vec::new(),
+        };
+        let deadline = Instant::now() + REBUILD;
+        let end = loop {
+            if let Some(at) = events.buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                break at;
+            }
+            assert!(
+                events.fill(deadline),
+                "no event-stream head; got {:?}",
+                String::from_utf8_lossy(&events.buf)
+            );
+        };
+        let head = String::from_utf8_lossy(&events.buf[..end]).to_ascii_lowercase();
+        assert!(
+            head.starts_with("http/1.1 200"),
+            "event stream head: {head}"
+        );
+        assert!(
+            head.contains("content-type: text/event-stream"),
+            "event stream head: {head}"
+        );
+        assert!(
+            head.contains("cache-control: no-store"),
+            "event stream head: {head}"
+        );
+        events.buf.drain(..end + 4);
+        events
+    }
+
+    /// Reads more bytes; false when the deadline passed or the stream ended.
+    fn fill(&mut self, deadline: Instant) -> bool {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return false;
+        }
+        self.stream
+            .set_read_timeout(Some(left.max(Duration::from_millis(1))))
+            .unwrap();
+        let mut chunk = [0u8; 4096];
+        match self.stream.read(&mut chunk) {
+            Ok(0) | Err(_) => false,
+            Ok(n) => {
+                self.buf.extend_from_slice(&chunk[..n]);
+                true
+            }
+        }
+    }
+
+    /// The next event, or None after `timeout`. Comments, `retry:` and `warnings` events are
+    /// skipped: the content lint's warnings follow every good build and are not what these
+    /// tests are about (they stay in `seen`).
+    fn next(&mut self, timeout: Duration) -> Option<Event> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            while let Some(at) = self.buf.windows(2).position(|w| w == b"\n\n") {
+                let block = String::from_utf8_lossy(&self.buf[..at]).into_owned();
+                self.buf.drain(..at + 2);
+                let mut name = None;
+                let mut data: Vec<&str> = Vec::new();
+                for line in block.lines() {
+                    if let Some(v) = line.strip_prefix("event:") {
+                        name = Some(v.trim_start().to_string());
+                    } else if let Some(v) = line.strip_prefix("data:") {
+                        data.push(v.strip_prefix(' ').unwrap_or(v));
+                    }
+                }
+                if name.is_some() || !data.is_empty() {
+                    let event = Event {
+                        name: name.unwrap_or_else(|| "message".to_string()),
+                        data: data.join("\n"),
+                    };
+                    self.seen.push(event.clone());
+                    if event.name != "warnings" {
+                        return Some(event);
+                    }
+                }
+            }
+            if !self.fill(deadline) {
+                return None;
+            }
+        }
+    }
+
+    /// The next event, which must be called `name`.
+    #[track_caller]
+    fn expect_next(&mut self, name: &str) -> Event {
+        let event = self.next(REBUILD).unwrap_or_else(|| {
+            panic!(
+                "no `{name}` event within {REBUILD:?}; seen so far: {:?}",
+                self.seen
+            )
+        });
+        assert_eq!(event.name, name, "next event; seen so far: {:?}", self.seen);
+        event
+    }
+
+    /// Skips events until one called `name`. Edits are not atomic (a write truncates, then
+    /// writes), so a rebuild may see a half-written file and fail before the good one.
+    #[track_caller]
+    fn wait_for(&mut self, name: &str) -> Event {
+        self.wait_for_where(name, |_| true)
+    }
+
+    /// Skips events until one called `name` for which `pred` holds.
+    #[track_caller]
+    fn wait_for_where(&mut self, name: &str, pred: impl Fn(&Event) -> bool) -> Event {
+        let deadline = Instant::now() + REBUILD;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.next(left) {
+                Some(e) if e.name == name && pred(&e) => return e,
+                Some(_) => {}
+                None => panic!(
+                    "no `{name}` event within {REBUILD:?}; seen: {:?}",
+                    self.seen
+                ),
+            }
+        }
+    }
+
+    /// Asserts no event arrives within `quiet`.
+    #[track_caller]
+    fn assert_quiet(&mut self, quiet: Duration) {
+        if let Some(e) = self.next(quiet) {
+            panic!("unexpected event {e:?}; seen: {:?}", self.seen);
+        }
+    }
+}
+
+/// The JSON of an `error` event.
+#[track_caller]
+fn error_json(event: &Event) -> (String, String) {
+    let json: serde_json::Value = serde_json::from_str(&event.data)
+        .unwrap_or_else(|e| panic!("error event data is not JSON ({e}): {:?}", event.data));
+    let field = |k: &str| {
+        json.get(k)
+            .and_then(|v| v.as_str())
+            .unwrap_or_else(|| panic!("error event without a string `{k}`: {json}"))
+            .to_string()
+    };
+    (field("location"), field("message"))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Site edits
+// ---------------------------------------------------------------------------------------------
+
+/// The first page with `paragraph` as its opening; its two headings stay, since the second page
+/// links to the second one.
+fn first_page(paragraph: &str) -> String {
+    format!(
+        "---\ntitle: First page\nweight: 1\ntags: [alpha, Beta]\n---\n\n{paragraph}\n\n\
+         ## Face reality\n\nSee [the second page](02-second.md#second-point) and the \
+         ![diagram](diagram.svg).\n\n## Face reality\n"
+    )
+}
+
+/// A fresh copy of `basic`, without a build dir (serve must never create one).
+fn new_site() -> Site {
+    let site = Site::new("basic");
+    assert!(!site.public().exists(), "the fixture has no build dir");
+    site
+}
+
+/// Every `href="..."` and `src="..."` value of an HTML page.
+fn links(html: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for attr in ["href=\"", "src=\""] {
+        let mut rest = html;
+        while let Some(at) = rest.find(attr) {
+            rest = &rest[at + attr.len()..];
+            let end = rest.find('"').unwrap_or(rest.len());
+            out.push(rest[..end].to_string());
+            rest = &rest[end..];
+        }
+    }
+    out
+}
+
+/// The `Rebuilt in N ms: WHAT` line for `what`.
+fn is_rebuilt_line(line: &str, what: &str) -> bool {
+    line.strip_prefix("Rebuilt in ")
+        .and_then(|rest| rest.split_once(" ms: "))
+        .is_some_and(|(ms, rest)| {
+            !ms.is_empty() && ms.bytes().all(|b| b.is_ascii_digit()) && rest == what
+        })
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. Startup
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn startup_serves_the_site_under_its_path_with_the_live_reload_script() {
+    let _serial = alongside_others();
+    let site = new_site();
+    let server = Server::start(&site);
+    let port = server.port;
+
+    let home = server.get("/");
+    home.assert_status(301);
+    assert_eq!(home.header("location"), Some("/guide/"));
+    assert_eq!(home.header("cache-control"), Some("no-store"));
+
+    let page = server.get("/guide/");
+    page.assert_status(200)
+        .assert_type("text/html; charset=utf-8");
+    assert_eq!(page.header("cache-control"), Some("no-store"));
+    let html = page.text();
+    assert_eq!(
+        html.matches(SCRIPT_TAG).count(),
+        1,
+        "one injected script in {html}"
+    );
+    assert!(
+        html.contains(&format!("{SCRIPT_TAG}</body>")),
+        "the script sits right before </body>:\n{html}"
+    );
+    assert!(html.contains("<h1>Fixture Guide</h1>"), "{html}");
+
+    let js = server.get("/__rekindle/livereload.js");
+    js.assert_status(200)
+        .assert_type("text/javascript; charset=utf-8");
+    assert_eq!(js.header("cache-control"), Some("no-store"));
+    assert!(
+        js.text()
+            .contains("new EventSource(\"/__rekindle/livereload\")")
+    );
+    // Other reserved paths are the server's, not the site's.
+    server.get("/__rekindle/nope").assert_status(404);
+
+    // Every link of every page points into /guide/ and leads somewhere.
+    let mut to_visit = vec!["/guide/".to_string()];
+    let mut visited = std::collections::BTreeSet::new();
+    while let Some(path) = to_visit.pop() {
+        if !visited.insert(path.clone()) {
+            continue;
+        }
+        let reply = server.get(&path);
+        reply.assert_status(200);
+        if !reply
+            .header("content-type")
+            .is_some_and(|t| t.starts_with("text/html"))
+        {
+            continue;
+        }
+        for link in links(&reply.text()) {
+            if link == "/__rekindle/livereload.js" || link.starts_with('#') {
+                continue;
+            }
+            if let Some(rest) = link.strip_prefix("http") {
+                assert!(
+                    rest.starts_with(&format!("://127.0.0.1:{port}/guide/")),
+                    "an absolute link on {path} leaves the preview: {link}"
+                );
+                continue;
+            }
+            assert!(
+                link.starts_with("/guide/"),
+                "a link on {path} is outside /guide/: {link}"
+            );
+            let target = link.split(['#', '?']).next().unwrap().to_string();
+            to_visit.push(target);
+        }
+    }
+    for expected in [
+        "/guide/",
+        "/guide/guide/",
+        FIRST_URL,
+        "/guide/guide/second/",
+        "/guide/style.css",
+        "/guide/guide/diagram.svg",
+        "/guide/tags/",
+    ] {
+        assert!(
+            visited.contains(expected),
+            "{expected} not linked; visited {visited:?}"
+        );
+    }
+
+    let out = server.stdout();
+    assert_eq!(
+        out,
+        format!("Serving on http://127.0.0.1:{port}/guide/\n"),
+        "serve prints exactly one line"
+    );
+    assert!(
+        !server.stderr().contains("error"),
+        "stderr: {}",
+        server.stderr()
+    );
+    drop(server);
+    assert!(!site.public().exists(), "serve created the build dir");
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. GitHub Pages behaviour
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn answers_like_github_pages() {
+    let _serial = alongside_others();
+    let site = new_site();
+    let server = Server::start(&site);
+
+    let r = server.get("/guide/guide");
+    r.assert_status(301);
+    assert_eq!(r.header("location"), Some("/guide/guide/"));
+    let r = server.get("/guide");
+    r.assert_status(301);
+    assert_eq!(r.header("location"), Some("/guide/"));
+
+    let not_found = server.get("/guide/nope/");
+    not_found
+        .assert_status(404)
+        .assert_type("text/html; charset=utf-8");
+    assert_eq!(not_found.header("cache-control"), Some("no-store"));
+    let body = not_found.text();
+    assert!(
+        body.contains("<title>Page not found</title>") && body.contains("<h1>Not found</h1>"),
+        "the site's 404 page: {body}"
+    );
+    assert!(body.contains(SCRIPT_TAG), "404 page gets the script too");
+    server.get("/other/").assert_status(404);
+    server.get("/guide/guide/first").assert_status(301);
+
+    let head = server.send(&format!(
+        "HEAD /guide/ HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\n\r\n",
+        server.port
+    ));
+    head.assert_status(200)
+        .assert_type("text/html; charset=utf-8");
+    assert!(head.body.is_empty(), "HEAD has no body: {head:?}");
+    assert_eq!(head.header("cache-control"), Some("no-store"));
+
+    for method in ["POST", "PUT", "DELETE", "OPTIONS"] {
+        let r = server.send(&format!(
+            "{method} /guide/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        ));
+        r.assert_status(405);
+        assert_eq!(r.header("allow"), Some("GET, HEAD"), "{method}");
+        assert_eq!(r.header("cache-control"), Some("no-store"), "{method}");
+    }
+
+    server
+        .get(FIRST_URL)
+        .assert_status(200)
+        .assert_type("text/html; charset=utf-8");
+    server
+        .get("/guide/style.css")
+        .assert_status(200)
+        .assert_type("text/css; charset=utf-8");
+    server
+        .get("/guide/guide/diagram.svg")
+        .assert_status(200)
+        .assert_type("image/svg+xml; charset=utf-8");
+    let sitemap = server.get("/guide/sitemap.xml");
+    sitemap.assert_status(200);
+    assert!(
+        matches!(
+            sitemap.header("content-type"),
+            Some("text/xml; charset=utf-8" | "application/xml; charset=utf-8")
+        ),
+        "sitemap Content-Type: {sitemap:?}"
+    );
+    assert!(!sitemap.text().contains(SCRIPT_TAG), "no script in XML");
+    let robots = server.get("/guide/robots.txt");
+    robots
+        .assert_status(200)
+        .assert_type("text/plain; charset=utf-8");
+    assert!(!robots.text().contains(SCRIPT_TAG));
+    // A query string does not change what is served.
+    server.get("/guide/style.css?h=123").assert_status(200);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. Edit -> reload
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn an_edit_rebuilds_and_reloads_open_tabs() {
+    let _serial = alongside_others();
+    let site = new_site();
+    let server = Server::start(&site);
+    server.get(FIRST_URL).assert_status(200);
+    assert!(server.get(FIRST_URL).text().contains(OLD_TEXT));
+    let mut events = server.events();
+
+    site.write(FIRST, first_page("A paragraph written while serving."));
+    let reload = events.wait_for("reload");
+    assert!(
+        reload.data.bytes().all(|b| b.is_ascii_digit()),
+        "{reload:?}"
+    );
+    let html = server.get(FIRST_URL).text();
+    assert!(
+        html.contains("A paragraph written while serving."),
+        "after the reload event the page is new:\n{html}"
+    );
+    assert!(!html.contains(OLD_TEXT));
+    server.wait_stdout_line("a Rebuilt line", |l| {
+        is_rebuilt_line(l, "content/guide/01-first.md changed")
+    });
+
+    // A second edit: a second reload with a higher build id.
+    site.write(FIRST, first_page("Edited twice."));
+    let again = events.wait_for("reload");
+    let (a, b): (u64, u64) = (reload.data.parse().unwrap(), again.data.parse().unwrap());
+    assert!(b > a, "build ids increase: {a} then {b}");
+    assert!(server.get(FIRST_URL).text().contains("Edited twice."));
+    // A tab that connects now says hello with the current build.
+    let fresh = Events::open(server.port).next(REBUILD).unwrap();
+    assert_eq!(
+        (fresh.name.as_str(), fresh.data.as_str()),
+        ("hello", again.data.as_str())
+    );
+
+    drop(server);
+    assert!(!site.public().exists(), "serve created the build dir");
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. Safe writes, new pages and folders, deletions
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn renames_new_files_new_folders_and_deletions_are_picked_up() {
+    let _serial = alongside_others();
+    let site = new_site();
+    let server = Server::start(&site);
+    let mut events = server.events();
+
+    // Save by writing a hidden temporary file and renaming it over the page.
+    site.write(
+        "content/guide/.01-first.md.tmp",
+        first_page("Saved by a rename."),
+    );
+    fs::rename(
+        site.join("content/guide/.01-first.md.tmp"),
+        site.join(FIRST),
+    )
+    .unwrap();
+    events.wait_for("reload");
+    server.wait_page(FIRST_URL, "the renamed-in text", |r| {
+        r.status == 200 && r.text().contains("Saved by a rename.")
+    });
+    // The temporary file is not what changed.
+    server.wait_stdout_line("a Rebuilt line", |l| {
+        is_rebuilt_line(l, "content/guide/01-first.md changed")
+    });
+
+    // The same with a backup-style name (`01-first.md~`).
+    site.write(
+        "content/guide/01-first.md~",
+        first_page("Saved from a tilde file."),
+    );
+    fs::rename(site.join("content/guide/01-first.md~"), site.join(FIRST)).unwrap();
+    events.wait_for("reload");
+    server.wait_page(FIRST_URL, "the text of the second rename", |r| {
+        r.status == 200 && r.text().contains("Saved from a tilde file.")
+    });
+
+    // A new page.
+    server.get("/guide/guide/third/").assert_status(404);
+    site.write(
+        "content/guide/03-third.md",
+        "---\ntitle: Third page\nweight: 3\n---\n\nThe third page's text.\n",
+    );
+    events.wait_for("reload");
+    let third = server.wait_page("/guide/guide/third/", "the new page", |r| r.status == 200);
+    assert!(third.text().contains("<h1>Third page</h1>"), "{third:?}");
+    server.wait_page("/guide/guide/second/", "a link to the new page", |r| {
+        r.text().contains("href=\"/guide/guide/third/\"")
+    });
+
+    // A new folder: a new section.
+    server.get("/guide/extra/").assert_status(404);
+    site.write(
+        "content/extra/_index.md",
+        "---\ntitle: Extra section\nweight: 2\n---\n\nMore to read.\n",
+    );
+    events.wait_for("reload");
+    let extra = server.wait_page("/guide/extra/", "the new section", |r| r.status == 200);
+    assert!(extra.text().contains("Extra section"), "{extra:?}");
+
+    // Deleting a page takes its URL away.
+    site.remove("content/guide/03-third.md");
+    events.wait_for("reload");
+    let gone = server.wait_page("/guide/guide/third/", "a 404", |r| r.status == 404);
+    assert!(gone.text().contains("<h1>Not found</h1>"));
+    server.get("/guide/extra/").assert_status(200);
+
+    // The only failed builds allowed: one that saw a new file before its text was written.
+    let stderr = server.stderr();
+    for line in stderr.lines().filter(|l| l.starts_with("error:")) {
+        assert!(
+            line.ends_with(":1:1: missing front matter: the file must start with a `---` line"),
+            "a failed build along the way: {stderr}"
+        );
+    }
+    drop(server);
+    assert!(!site.public().exists(), "serve created the build dir");
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5. Broken front matter
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn broken_front_matter_keeps_the_last_good_site_and_tells_every_tab() {
+    let _serial = alongside_others();
+    let site = new_site();
+    let server = Server::start(&site);
+    let mut events = server.events();
+
+    site.write(
+        FIRST,
+        "---\ntitle: First page\ntags: [alpha, beta\nweight: 1\n---\n\nBroken text.\n",
+    );
+    let location = "content/guide/01-first.md:3:7";
+    let error = events.wait_for_where("error", |e| error_json(e).0 == location);
+    let (_, message) = error_json(&error);
+    assert!(
+        message.starts_with(&format!(
+            "{location}: did not find expected ',' or ']', while parsing a flow sequence"
+        )),
+        "{message:?}"
+    );
+
+    let old = server.get(FIRST_URL);
+    old.assert_status(200);
+    assert!(old.text().contains(OLD_TEXT), "the last good page stays");
+    assert!(!old.text().contains("Broken text."));
+    server.wait_stderr(&format!("error: {location}: did not find expected"));
+    assert!(
+        !server.stdout().contains("Rebuilt"),
+        "a failed build is not reported as rebuilt: {}",
+        server.stdout()
+    );
+
+    // A tab that connects while the error stands sees it right after hello.
+    let mut late = server.events();
+    let late_error = late
+        .next(Duration::from_secs(2))
+        .expect("the standing error, right after hello");
+    assert_eq!(late_error.name, "error");
+    assert_eq!(error_json(&late_error), (location.to_string(), message));
+
+    // Fixing the file reloads every tab and clears the error.
+    site.write(FIRST, first_page("Fixed front matter."));
+    events.wait_for("reload");
+    late.wait_for("reload");
+    let fixed = server.get(FIRST_URL);
+    fixed.assert_status(200);
+    assert!(fixed.text().contains("Fixed front matter."), "{fixed:?}");
+    server.wait_stdout_line("a Rebuilt line", |l| {
+        is_rebuilt_line(l, "content/guide/01-first.md changed")
+    });
+    let mut after = server.events();
+    // No error stands any more: a tab that connects now gets none.
+    after.assert_quiet(Duration::from_millis(300));
+}
+
+// ---------------------------------------------------------------------------------------------
+// 6. Stylesheet only
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn a_stylesheet_change_swaps_css_without_reloading() {
+    let _serial = alongside_others();
+    let site = new_site();
+    let server = Server::start(&site);
+    let mut events = server.events();
+
+    site.write(
+        "themes/default/static/style.css",
+        "body { color: rebeccapurple; }\n",
+    );
+    events.wait_for("css");
+    assert!(
+        events.seen.iter().all(|e| e.name != "reload"),
+        "a stylesheet change reloaded: {:?}",
+        events.seen
+    );
+    let css = server.get("/guide/style.css");
+    css.assert_status(200);
+    assert!(css.text().contains("rebeccapurple"), "{css:?}");
+    server.wait_stdout_line("a Rebuilt line", |l| {
+        is_rebuilt_line(l, "themes/default/static/style.css changed")
+    });
+
+    // A template change is not CSS: a full reload.
+    let base = site.read("themes/default/templates/base.html");
+    site.write(
+        "themes/default/templates/base.html",
+        base.replace("<nav>", "<nav class=\"edited\">"),
+    );
+    events.wait_for("reload");
+    assert!(
+        server
+            .get("/guide/")
+            .text()
+            .contains("<nav class=\"edited\">")
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 7. book.toml
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn book_toml_changes_reload_and_bad_ones_keep_the_old_site() {
+    let _serial = alongside_others();
+    let site = new_site();
+    let server = Server::start(&site);
+    let mut events = server.events();
+    let original = site.read("book.toml");
+    assert!(
+        server
+            .get("/guide/atom.xml")
+            .text()
+            .contains("<title>Fixture Guide</title>")
+    );
+
+    site.write(
+        "book.toml",
+        original.replace("title = \"Fixture Guide\"", "title = \"Renamed Guide\""),
+    );
+    events.wait_for("reload");
+    let feed = server.get("/guide/atom.xml");
+    assert!(
+        feed.text().contains("<title>Renamed Guide</title>"),
+        "the new title is served: {feed:?}"
+    );
+    server.wait_stdout_line("a Rebuilt line", |l| {
+        is_rebuilt_line(l, "book.toml changed")
+    });
+
+    site.write("book.toml", "[book]\ntitel = \"x\"\n");
+    let error = events.wait_for_where("error", |e| error_json(e).0 == "book.toml:2:1");
+    let (_, message) = error_json(&error);
+    assert!(
+        message.starts_with("book.toml:2:1: unknown field `titel`"),
+        "the message names the key: {message}"
+    );
+    server.wait_stderr("error: book.toml:2:1: unknown field `titel`");
+    server.get("/guide/").assert_status(200);
+    assert!(
+        server
+            .get("/guide/atom.xml")
+            .text()
+            .contains("<title>Renamed Guide</title>"),
+        "the last good site stays"
+    );
+
+    site.write("book.toml", &original);
+    events.wait_for("reload");
+    assert!(
+        server
+            .get("/guide/atom.xml")
+            .text()
+            .contains("<title>Fixture Guide</title>")
+    );
+    drop(server);
+    assert!(!site.public().exists(), "serve created the build dir");
+}
+
+// ---------------------------------------------------------------------------------------------
+// 8. Traversal
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn no_request_reaches_a_file_outside_the_built_site() {
+    let _serial = alongside_others();
+    let site = new_site();
+    let server = Server::start(&site);
+    let long = format!("/guide/{}", "a".repeat(4993));
+    assert_eq!(long.len(), 5000);
+    let paths = [
+        "/../Cargo.toml",
+        "/guide/../../etc/passwd",
+        "/%2e%2e/%2e%2e/etc/passwd",
+        "/guide/%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+        "/guide/%2E%2E/%2E%2E/book.toml",
+        "/%252e%252e/etc/passwd",
+        "/guide/..\\..\\book.toml",
+        "/guide/%5c..%5cbook.toml",
+        "/guide/a%00b",
+        "/guide/%00",
+        "/guide/%ff",
+        "//etc/passwd",
+        "/guide//etc/passwd",
+        "/guide/./../book.toml",
+        long.as_str(),
+        "/guide/content/guide/01-first.md",
+        "/guide/themes/default/static/style.css",
+        "/book.toml",
+        "/guide/book.toml",
+        "/guide/../book.toml",
+        "/guide/guide/../../book.toml",
+        "/etc/passwd",
+        "http://127.0.0.1/../book.toml",
+    ];
+    for path in paths {
+        let reply = server.get(path);
+        assert!(
+            matches!(reply.status, 400 | 404),
+            "{path}: expected 400 or 404, got {reply:?}"
+        );
+        let body = reply.text();
+        assert!(!body.contains("root:"), "{path} leaked /etc/passwd");
+        assert!(!body.contains("[book]"), "{path} leaked book.toml");
+        assert!(!body.contains("title: First page"), "{path} leaked content");
+    }
+    // The server still answers afterwards.
+    server.get("/guide/").assert_status(200);
+}
+
+/// A symlink in the content folder that leads out of the project fails the build, naming
+/// the link, and its target is never served.
+#[cfg(unix)]
+#[test]
+fn a_symlink_out_of_the_project_is_refused() {
+    let _serial = alongside_others();
+    let _serial = alongside_others();
+    let site = new_site();
+    let server = Server::start(&site);
+    let mut events = server.events();
+    let outside = tempfile::tempdir().unwrap();
+    fs::write(
+        outside.path().join("_index.md"),
+        "---\ntitle: Secret\n---\n\nSECRET-OUTSIDE\n",
+    )
+    .unwrap();
+    fs::write(outside.path().join("secret.txt"), "SECRET-FILE\n").unwrap();
+
+    // A file link.
+    std::os::unix::fs::symlink(
+        outside.path().join("secret.txt"),
+        site.join("content/guide/secret.txt"),
+    )
+    .unwrap();
+    let error = events.expect_next("error");
+    let (location, message) = error_json(&error);
+    assert_eq!(location, "content/guide/secret.txt");
+    assert!(
+        message.contains("symlink leads outside the project"),
+        "{message}"
+    );
+    server.wait_stderr("error: content/guide/secret.txt: symlink leads outside the project");
+    let r = server.get("/guide/guide/secret.txt");
+    r.assert_status(404);
+    assert!(!r.text().contains("SECRET"));
+    server.get("/guide/").assert_status(200);
+
+    fs::remove_file(site.join("content/guide/secret.txt")).unwrap();
+    events.expect_next("reload");
+
+    // A folder link.
+    std::os::unix::fs::symlink(outside.path(), site.join("content/outside")).unwrap();
+    let error = events.wait_for("error");
+    let (location, message) = error_json(&error);
+    assert_eq!(location, "content/outside");
+    assert!(
+        message.contains("symlink leads outside the project"),
+        "{message}"
+    );
+    for path in ["/guide/outside/", "/guide/outside/secret.txt"] {
+        let r = server.get(path);
+        r.assert_status(404);
+        assert!(!r.text().contains("SECRET"), "{path}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 9. Malformed requests
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn malformed_requests_get_400_and_do_not_break_the_server() {
+    let site = new_site();
+    let server = Server::start(&site);
+    for raw in [
+        &b"GARBAGE\r\n\r\n"[..],
+        b"GET\r\n\r\n",
+        b"GET /guide/ HTTP/9.9\r\n\r\n",
+        b"\x00\x01\x02\xff\r\n\r\n",
+        b"GET /guide/ HTTP/1.1\r\nno colon header\r\n\r\n",
+    ] {
+        let reply = exchange(server.port, raw).map(|b| Reply::parse(&b));
+        match reply {
+            Ok(r) => assert!(
+                matches!(r.status, 0 | 400 | 505),
+                "{:?}: expected 400 or a closed connection, got {r:?}",
+                String::from_utf8_lossy(raw)
+            ),
+            Err(e) => assert!(
+                !matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ),
+                "{:?}: the server neither answered nor closed: {e}",
+                String::from_utf8_lossy(raw)
+            ),
+        }
+        server.get("/guide/").assert_status(200);
+    }
+    // A client that leaves halfway through a request.
+    let mut half = connect(server.port).unwrap();
+    half.write_all(b"GET /guide/ HTT").unwrap();
+    half.shutdown(Shutdown::Both).unwrap();
+    drop(half);
+    server.get("/guide/").assert_status(200);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 10. Port in use
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn a_taken_port_is_reported() {
+    let _serial = alongside_others();
+    let site = new_site();
+    let server = Server::start(&site);
+    let port = server.port.to_string();
+    let mut second = Server::spawn(&site, &["serve", "--port", &port, "."], None);
+    let status = poll(STARTUP, || second.child.try_wait().unwrap())
+        .expect("the second server exits on its own");
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(status.code(), Some(1), "stderr: {}", second.stderr());
+    let stderr = second.stderr();
+    assert!(
+        stderr.contains(&format!("port {port} on 127.0.0.1 is already in use")),
+        "stderr: {stderr}"
+    );
+    assert_eq!(second.stdout(), "", "no Serving line");
+    // The first server is unharmed.
+    server.get("/guide/").assert_status(200);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 11. Load
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn load_many_streams_and_requests_with_a_stalled_client() {
+    let _serial = alone();
+    const STREAMS: usize = 20;
+    const THREADS: usize = 50;
+    const LOAD: Duration = Duration::from_secs(5);
+
+    let site = new_site();
+    let server = Server::start(&site);
+    let port = server.port;
+
+    // A client that opens a stream and never reads from it.
+    let mut stalled = connect(port).unwrap();
+    stalled
+        .write_all(b"GET /__rekindle/livereload HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        .unwrap();
+    let mut streams: Vec<Events> = (0..STREAMS).map(|_| server.events()).collect();
+
+    let ok = Arc::new(AtomicUsize::new(0));
+    let failed = Arc::new(AtomicUsize::new(0));
+    let failures = Arc::new(Mutex::new(Vec::<String>::new()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let url = format!("http://127.0.0.1:{port}/guide/");
+    let workers: Vec<_> = (0..THREADS)
+        .map(|_| {
+            let (ok, failed, failures, stop, url) = (
+                Arc::clone(&ok),
+                Arc::clone(&failed),
+                Arc::clone(&failures),
+                Arc::clone(&stop),
+                url.clone(),
+            );
+            std::thread::spawn(move || {
+                let agent: ureq::Agent = ureq::Agent::config_builder()
+                    .timeout_global(Some(IO_TIMEOUT))
+                    .http_status_as_error(false)
+                    .build()
+                    .into();
+                while !stop.load(Ordering::Relaxed) {
+                    let outcome =
+                        agent
+                            .get(&url)
+                            .call()
+                            .map_err(|e| e.to_string())
+                            .and_then(|mut r| {
+                                let status = r.status().as_u16();
+                                let body =
+                                    r.body_mut().read_to_string().map_err(|e| e.to_string())?;
+                                if status == 200 && body.contains(SCRIPT_TAG) {
+                                    Ok(())
+                                } else {
+                                    Err(format!("status {status}, body {body:.200}"))
+                                }
+                            });
+                    match outcome {
+                        Ok(()) => {
+                            ok.fetch_add(1, Ordering::Relaxed);
+                        }
+                        Err(e) => {
+                            failed.fetch_add(1, Ordering::Relaxed);
+                            failures.lock().unwrap().push(e);
+                        }
+                    }
+                }
+            })
+        })
+        .collect();
+
+    let started = Instant::now();
+    std::thread::sleep(LOAD / 2);
+    // An edit in the middle of the load reaches every reading stream.
+    site.write(FIRST, first_page("Edited under load."));
+    for (i, s) in streams.iter_mut().enumerate() {
+        let e = s.wait_for("reload");
+        assert!(!e.data.is_empty(), "stream {i}");
+    }
+    std::thread::sleep(LOAD.saturating_sub(started.elapsed()));
+    stop.store(true, Ordering::Relaxed);
+    for w in workers {
+        w.join().unwrap();
+    }
+    let elapsed = started.elapsed();
+    let (ok, failed) = (ok.load(Ordering::Relaxed), failed.load(Ordering::Relaxed));
+    eprintln!(
+        "load: {ok} requests OK, {failed} failed in {:.1} s ({:.0}/s) with {THREADS} threads and {STREAMS} open streams",
+        elapsed.as_secs_f64(),
+        ok as f64 / elapsed.as_secs_f64()
+    );
+    let failures = failures.lock().unwrap();
+    assert_eq!(
+        failed,
+        0,
+        "failed requests, first ones: {:?}",
+        &failures[..failures.len().min(5)]
+    );
+    assert!(ok > 0, "no request succeeded");
+    assert!(server.get(FIRST_URL).text().contains("Edited under load."));
+
+    // The stalled client still does not hold the others up on the next edit.
+    site.write(FIRST, first_page("Edited again."));
+    for s in &mut streams {
+        s.wait_for("reload");
+    }
+    drop(stalled);
+    drop(server);
+    assert!(!site.public().exists(), "serve created the build dir");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Beyond the list: polling, a site broken from the start, roots that appear later
+// ---------------------------------------------------------------------------------------------
+
+/// Waits until the wall clock is in a later second than `path` was last modified (with a
+/// margin: file times come from a coarser clock), since notify's poll watcher compares
+/// modification times in whole seconds.
+fn wait_for_a_new_second(path: &std::path::Path) {
+    let modified = fs::metadata(path).unwrap().modified().unwrap();
+    let secs = modified
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let next = std::time::UNIX_EPOCH + Duration::from_secs(secs + 1) + Duration::from_millis(50);
+    while std::time::SystemTime::now() < next {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// `rekindle serve` with REKINDLE_POLL=1, once it has said that it polls.
+fn start_polling(site: &Site) -> Server {
+    let server = Server::spawn(site, &["serve", "--port", "0", "."], Some("1"))
+        .wait_ready()
+        .unwrap_or_else(|e| panic!("{e}"));
+    server.wait_stderr("note: REKINDLE_POLL is set: polling for changes every 500 ms");
+    server
+}
+
+#[test]
+fn polling_picks_up_edits_and_renames() {
+    let _serial = alongside_others();
+    let site = new_site();
+    let server = start_polling(&site);
+    let mut events = server.events();
+
+    wait_for_a_new_second(&site.join(FIRST));
+    site.write(FIRST, first_page("Seen by polling."));
+    events.wait_for("reload");
+    server.wait_page(FIRST_URL, "the polled edit", |r| {
+        r.text().contains("Seen by polling.")
+    });
+
+    wait_for_a_new_second(&site.join(FIRST));
+    site.write(
+        "content/guide/.01-first.md.tmp",
+        first_page("Renamed, then polled."),
+    );
+    fs::rename(
+        site.join("content/guide/.01-first.md.tmp"),
+        site.join(FIRST),
+    )
+    .unwrap();
+    events.wait_for("reload");
+    server.wait_page(FIRST_URL, "the polled rename", |r| {
+        r.text().contains("Renamed, then polled.")
+    });
+}
+
+/// Two saves within the same second: with polling, the second is never picked up, because
+/// the poll watcher compares modification times in whole seconds and rekindle does not ask it
+/// to compare contents. (The second save's time is set to the first one's, which is what two
+/// saves in the same second give, without depending on where the second boundary falls.)
+#[test]
+fn polling_sees_two_saves_within_one_second() {
+    let _serial = alongside_others();
+    let site = new_site();
+    let server = start_polling(&site);
+    let mut events = server.events();
+
+    wait_for_a_new_second(&site.join(FIRST));
+    site.write(FIRST, first_page("The first save."));
+    events.wait_for("reload");
+    server.wait_page(FIRST_URL, "the first save", |r| {
+        r.text().contains("The first save.")
+    });
+    let first_modified = fs::metadata(site.join(FIRST)).unwrap().modified().unwrap();
+
+    site.write(FIRST, first_page("The second save, in the same second."));
+    fs::File::options()
+        .write(true)
+        .open(site.join(FIRST))
+        .unwrap()
+        .set_modified(first_modified)
+        .unwrap();
+    server.wait_page(FIRST_URL, "the second save", |r| {
+        r.text().contains("The second save, in the same second.")
+    });
+}
+
+#[test]
+fn a_site_broken_at_startup_is_served_once_fixed() {
+    let _serial = alongside_others();
+    let site = new_site();
+    site.overlay("malformed-yaml");
+    let server = Server::start(&site);
+    server.wait_stderr("error: content/guide/01-first.md:3:7: did not find expected");
+
+    let empty = server.get("/guide/");
+    empty
+        .assert_status(404)
+        .assert_type("text/html; charset=utf-8");
+    assert!(
+        empty.text().contains("the site has not been built") && empty.text().contains(SCRIPT_TAG),
+        "{empty:?}"
+    );
+    let mut events = server.events();
+    let error = events
+        .next(Duration::from_secs(2))
+        .expect("the standing error right after hello");
+    assert_eq!(error.name, "error");
+    assert_eq!(error_json(&error).0, "content/guide/01-first.md:3:7");
+
+    site.write(FIRST, first_page("Fixed after a broken start."));
+    events.wait_for("reload");
+    let page = server.get(FIRST_URL);
+    page.assert_status(200);
+    assert!(page.text().contains("Fixed after a broken start."));
+    server.get("/guide/").assert_status(200);
+    drop(server);
+    assert!(!site.public().exists(), "serve created the build dir");
+}
+
+/// Copies the site's `content/` to `to` whole: built in a hidden folder, then renamed in.
+fn copy_content_to(site: &Site, to: &str) {
+    let staging = site.join(&format!(".{to}-staging"));
+    common::copy_tree(&site.join("content"), &staging);
+    fs::rename(staging, site.join(to)).unwrap();
+}
+
+#[test]
+fn a_content_dir_created_after_book_toml_names_it_is_watched() {
+    let _serial = alongside_others();
+    let site = new_site();
+    let server = Server::start(&site);
+    let mut events = server.events();
+    let original = site.read("book.toml");
+
+    // book.toml first: the folder does not exist yet, so the build fails.
+    site.write(
+        "book.toml",
+        format!("{original}\n[build]\ncontent-dir = \"pages\"\n"),
+    );
+    let error = events.wait_for("error");
+    assert_eq!(error_json(&error).0, "pages");
+    // The watcher restarts (on the new roots) after the error is sent: let it.
+    std::thread::sleep(Duration::from_millis(500));
+    // Then the folder appears: the site builds from it.
+    copy_content_to(&site, "pages");
+    events.wait_for("reload");
+    server.get(FIRST_URL).assert_status(200);
+
+    // An edit inside the new content dir must rebuild too.
+    site.write("pages/guide/01-first.md", first_page("Edited in pages/."));
+    server.wait_page(FIRST_URL, "the edit made in the new content dir", |r| {
+        r.text().contains("Edited in pages/.")
+    });
+}
+
+#[test]
+fn a_theme_static_folder_created_while_serving_is_watched() {
+    let _serial = alongside_others();
+    let site = new_site();
+    // A theme without static files.
+    fs::remove_dir_all(site.join("themes/default/static")).unwrap();
+    let base = site.read("themes/default/templates/base.html");
+    site.write(
+        "themes/default/templates/base.html",
+        base.replace(
+            "<link rel=\"stylesheet\" href=\"{{ asset(path=\"style.css\") }}\">",
+            "",
+        ),
+    );
+    let server = Server::start(&site);
+    let mut events = server.events();
+    server.get("/guide/extra.css").assert_status(404);
+
+    site.write("themes/default/static/extra.css", "body { color: teal; }\n");
+    let css = server.wait_page("/guide/extra.css", "the new stylesheet", |r| {
+        r.status == 200
+    });
+    assert!(css.text().contains("teal"));
+    // A new folder is not just a stylesheet: a reload is as good as a css event here.
+    let event = events
+        .next(REBUILD)
+        .expect("an event for the new stylesheet");
+    assert!(matches!(event.name.as_str(), "css" | "reload"), "{event:?}");
+
+    site.write("themes/default/static/extra.css", "body { color: navy; }\n");
+    server.wait_page("/guide/extra.css", "the edited stylesheet", |r| {
+        r.text().contains("navy")
+    });
+}
