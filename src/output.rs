@@ -68,6 +68,9 @@ impl Sink for Memory {
 /// A private folder beside the build dir that receives a whole build before it is swapped in.
 pub struct Staging {
     dir: tempfile::TempDir,
+    /// Whether the umask takes read access away from others, so that every file and folder
+    /// must be chmod-ed (one more system call each); tested once, on a probe.
+    chmod: bool,
 }
 
 impl Staging {
@@ -88,7 +91,8 @@ impl Staging {
             .tempdir_in(parent)
             .map_err(|e| Error::write(parent, e))?;
         set_mode(dir.path(), 0o755)?;
-        let staging = Staging { dir };
+        let chmod = umask_hides(dir.path())?;
+        let staging = Staging { dir, chmod };
         staging.write(MARKER, MARKER_TEXT.as_bytes())?;
         Ok(staging)
     }
@@ -101,8 +105,14 @@ impl Staging {
         if let Some(parent) = dir.parent() {
             self.ensure_dir(parent)?;
         }
+        self.make_dir(dir)
+    }
+
+    /// Creates one folder whose parent exists.
+    fn make_dir(&self, dir: &Path) -> Result<()> {
         match fs::create_dir(dir) {
-            Ok(()) => set_mode(dir, 0o755),
+            Ok(()) if self.chmod => set_mode(dir, 0o755),
+            Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
             Err(e) => Err(Error::write(dir, e)),
         }
@@ -154,26 +164,49 @@ impl Staging {
 }
 
 impl Sink for Staging {
+    /// Makes every folder, level by level, the folders of a level in parallel.
     fn prepare(&self, files: &[String]) -> Result<()> {
-        let dirs: std::collections::BTreeSet<&str> = files
-            .iter()
-            .filter_map(|f| f.rsplit_once('/').map(|(dir, _)| dir))
-            .collect();
-        dirs.into_iter()
-            .try_for_each(|dir| self.ensure_dir(&self.dir.path().join(dir)))
+        use rayon::prelude::*;
+        let mut dirs: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
+        for file in files {
+            let mut rest = file.as_str();
+            while let Some((dir, _)) = rest.rsplit_once('/') {
+                if !dirs.insert(dir) {
+                    break;
+                }
+                rest = dir;
+            }
+        }
+        let mut levels: Vec<Vec<&str>> = Vec::new();
+        for dir in dirs {
+            let depth = dir.matches('/').count();
+            levels.resize_with(levels.len().max(depth + 1), Vec::new);
+            levels[depth].push(dir);
+        }
+        levels.iter().try_for_each(|level| {
+            level
+                .par_iter()
+                .try_for_each(|dir| self.make_dir(&self.dir.path().join(dir)))
+        })
     }
 
     fn write(&self, rel: &str, bytes: &[u8]) -> Result<()> {
         let (mut file, path) = self.create_file(rel)?;
         file.write_all(bytes).map_err(|e| Error::write(&path, e))?;
-        set_file_mode(&file, &path)
+        if self.chmod {
+            set_file_mode(&file, &path)?;
+        }
+        Ok(())
     }
 
     fn copy(&self, rel: &str, from: &Path) -> Result<()> {
         let mut source = fs::File::open(from).map_err(|e| Error::read(from, e))?;
         let (mut file, path) = self.create_file(rel)?;
         std::io::copy(&mut source, &mut file).map_err(|e| Error::write(&path, e))?;
-        set_file_mode(&file, &path)
+        if self.chmod {
+            set_file_mode(&file, &path)?;
+        }
+        Ok(())
     }
 }
 
@@ -198,6 +231,26 @@ fn remove_tree(dir: &Path) -> Result<()> {
 
 fn poisoned(path: &Path) -> Error {
     Error::Output(Diagnostic::file(path, "an earlier write failed"))
+}
+
+/// Whether files and folders made in `dir` come out unreadable to others (a umask like 077).
+#[cfg(unix)]
+fn umask_hides(dir: &Path) -> Result<bool> {
+    use std::os::unix::fs::PermissionsExt;
+    let probe = dir.join(".probe");
+    fs::create_dir(&probe).map_err(|e| Error::write(&probe, e))?;
+    let folder = fs::metadata(&probe).map_err(|e| Error::read(&probe, e))?;
+    let file = probe.join("file");
+    fs::write(&file, b"").map_err(|e| Error::write(&file, e))?;
+    let written = fs::metadata(&file).map_err(|e| Error::read(&file, e))?;
+    fs::remove_dir_all(&probe).map_err(|e| Error::write(&probe, e))?;
+    let readable = |mode: u32, want: u32| mode & want == want;
+    Ok(!(readable(folder.permissions().mode(), 0o755) && readable(written.permissions().mode(), 0o644)))
+}
+
+#[cfg(not(unix))]
+fn umask_hides(_: &Path) -> Result<bool> {
+    Ok(false)
 }
 
 #[cfg(unix)]
