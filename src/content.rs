@@ -74,7 +74,7 @@ pub struct Source {
 pub type Extra = serde_json::Map<String, serde_json::Value>;
 
 /// A page's front matter.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PageMeta {
     pub title: String,
@@ -115,7 +115,7 @@ pub enum SortBy {
 }
 
 /// A section's front matter (`_index.md`).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SectionMeta {
     pub title: String,
@@ -165,7 +165,7 @@ pub struct Asset {
 }
 
 /// Everything in the content dir.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Content {
     pub sections: Vec<Document<SectionMeta>>,
     pub pages: Vec<Document<PageMeta>>,
@@ -318,6 +318,63 @@ pub fn load_theme(config: &Config) -> Result<Theme> {
         }
     }
     Ok(theme)
+}
+
+impl Content {
+    /// Reads again the Markdown files at `paths` (absolute), in place. Returns the `rel` of
+    /// each and whether any front matter changed, or None when one is not among this
+    /// content's files (new, deleted, renamed, an asset) or a page turned into a draft: the
+    /// caller then loads everything again.
+    pub fn refresh(
+        &mut self,
+        paths: &[PathBuf],
+        drafts: bool,
+    ) -> Result<Option<(Vec<String>, bool)>> {
+        let mut meta_changed = false;
+        let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+        let mut rels = Vec::new();
+        for path in paths {
+            if !path.is_file() {
+                return Ok(None);
+            }
+            let page = self.pages.iter().position(|d| absolute(&d.path) == *path);
+            let section = self
+                .sections
+                .iter()
+                .position(|d| absolute(&d.path) == *path);
+            match (page, section) {
+                (Some(i), _) => {
+                    let doc = &self.pages[i];
+                    let fresh = parse_document::<PageMeta>(
+                        &doc.path,
+                        doc.rel.clone(),
+                        &read_text(&doc.path)?,
+                    )?;
+                    if fresh.meta.draft && !drafts {
+                        return Ok(None);
+                    }
+                    meta_changed |= fresh.meta != doc.meta;
+                    rels.push(fresh.rel.clone());
+                    self.pages[i] = fresh;
+                }
+                (None, Some(i)) => {
+                    let doc = &self.sections[i];
+                    let fresh = parse_document::<SectionMeta>(
+                        &doc.path,
+                        doc.rel.clone(),
+                        &read_text(&doc.path)?,
+                    )?;
+                    meta_changed |= fresh.meta != doc.meta;
+                    rels.push(fresh.rel.clone());
+                    self.sections[i] = fresh;
+                }
+                (None, None) => return Ok(None),
+            }
+        }
+        rels.sort();
+        rels.dedup();
+        Ok(Some((rels, meta_changed)))
+    }
 }
 
 enum Parsed {

@@ -10,6 +10,7 @@ pub mod lint;
 pub mod markdown;
 pub mod onepage;
 pub mod output;
+pub mod rebuild;
 pub mod scaffold;
 pub mod search;
 pub mod serve;
@@ -104,19 +105,13 @@ pub fn build(dir: &Path, overrides: &Overrides, mode: Mode) -> Result<Report> {
     match mode {
         Mode::Check => {
             output::check_placement(&config)?;
-            report.warnings.extend(write_site(
-                &config,
-                &site,
-                &renderer,
-                &theme,
-                &output::Discard,
-            )?);
+            let written = write_site(&config, &site, &renderer, &theme, &output::Discard)?;
+            report.warnings.extend(written.warnings);
         }
         Mode::Build => {
             let staging = output::Staging::create(&config)?;
-            report
-                .warnings
-                .extend(write_site(&config, &site, &renderer, &theme, &staging)?);
+            let written = write_site(&config, &site, &renderer, &theme, &staging)?;
+            report.warnings.extend(written.warnings);
             staging.commit(&config.build_dir)?;
             if let Some(file) = &overrides.manifest {
                 output::write_manifest(&config.build_dir, file)?;
@@ -129,25 +124,78 @@ pub fn build(dir: &Path, overrides: &Overrides, mode: Mode) -> Result<Report> {
     })
 }
 
+/// What writing a site leaves behind: warnings, and each HTML file's links and ids.
+pub struct Written {
+    pub warnings: Vec<String>,
+    pub scans: Vec<Scan>,
+    /// The link checker, which knows every file of the site.
+    pub checker: links::Checker,
+}
+
 /// Renders, copies and writes every file of the site into `sink`, then checks every link.
-/// Returns warnings about the output (a search index over its budget).
+/// Returns warnings about the output (a search index over its budget) and the scans.
 pub fn write_site(
     config: &Config,
     site: &Site,
     renderer: &Renderer,
     theme: &content::Theme,
     sink: &dyn Sink,
-) -> Result<Vec<String>> {
-    let extras = extra_files(config, site);
-    let mut files = site_files(site, theme, &extras);
+) -> Result<Written> {
+    let extras = extra_files(config);
+    let files = all_files(site, theme, renderer, &extras);
+    sink.prepare(&files)?;
+    let checker = links::Checker::new(&files, &config.base.path, &config.base.url);
+    let jobs = renderer.all_jobs(site);
+    let mut scans = render_into(config, site, renderer, sink, &checker, &jobs)?;
+    for asset in &site.assets {
+        sink.copy(&asset.rel, &asset.source)?;
+    }
+    for (asset, bytes) in &theme.statics {
+        sink.write(&asset.rel, bytes)?;
+    }
+    let mut warnings = Vec::new();
+    for name in &extras {
+        let text = extra_file(name, config, site);
+        if *name == "search-index.json" {
+            warnings.extend(search_budget(config, text.len()));
+        }
+        sink.write(name, text.as_bytes())?;
+    }
+    scans.sort_by(|a, b| a.file.cmp(&b.file));
+    let templates_dir = config::join(&config.theme_dir, Path::new("templates"));
+    checker.check(&scans, &|scan| origin(site, scan, &templates_dir))?;
+    Ok(Written {
+        warnings,
+        scans,
+        checker,
+    })
+}
+
+/// Every file a build writes, relative to the site root.
+pub fn all_files(
+    site: &Site,
+    theme: &content::Theme,
+    renderer: &Renderer,
+    extras: &[&str],
+) -> Vec<String> {
+    let mut files = site_files(site, theme, extras);
     if renderer.has(templates::ONE_PAGE) {
         files.push(templates::ONE_PAGE_FILE.to_string());
     }
-    sink.prepare(&files)?;
-    let checker = links::Checker::new(&files, &config.base.path, &config.base.url);
+    files
+}
+
+/// Renders `jobs` into `sink`, scanning each file's links and ids as it is written.
+fn render_into(
+    config: &Config,
+    site: &Site,
+    renderer: &Renderer,
+    sink: &dyn Sink,
+    checker: &links::Checker,
+    jobs: &[templates::Job],
+) -> Result<Vec<Scan>> {
     let scans = Mutex::new(Vec::new());
-    let templates_dir = config::join(&config.theme_dir, Path::new("templates"));
-    renderer.render_all(config, site, &|out: Output| {
+    renderer.render(config, site, jobs, &|out: Output| {
         let (links, ids) = links::scan(&out.html);
         sink.write(&out.file, out.html.as_bytes())?;
         let scan = Scan {
@@ -157,27 +205,48 @@ pub fn write_site(
             file: out.file,
             ids,
         };
-        let mut scans = scans.lock().map_err(|_| poisoned(config))?;
-        scans.push(scan);
+        scans.lock().map_err(|_| poisoned(config))?.push(scan);
         Ok(())
     })?;
-    for asset in &site.assets {
-        sink.copy(&asset.rel, &asset.source)?;
+    scans.into_inner().map_err(|_| poisoned(config))
+}
+
+/// What a partial rebuild needs from the last full one.
+pub struct Previous<'a> {
+    pub files: &'a mut output::Files,
+    pub scans: &'a mut Vec<Scan>,
+    pub checker: &'a links::Checker,
+}
+
+/// Renders again only `jobs` of a site whose shape did not change (same pages, titles,
+/// order and summaries): their files replace those in `files`, their scans those in
+/// `scans`, and `index` becomes the search index. Every link is checked again.
+pub fn rewrite_site(
+    config: &Config,
+    site: &Site,
+    renderer: &Renderer,
+    previous: Previous,
+    jobs: &[templates::Job],
+    index: &str,
+) -> Result<Vec<String>> {
+    let Previous {
+        files,
+        scans,
+        checker,
+    } = previous;
+    let memory = output::Memory::default();
+    let fresh = render_into(config, site, renderer, &memory, checker, jobs)?;
+    memory.write("search-index.json", index.as_bytes())?;
+    files.extend(memory.into_files());
+    for scan in fresh {
+        match scans.binary_search_by(|s| s.file.cmp(&scan.file)) {
+            Ok(i) => scans[i] = scan,
+            Err(i) => scans.insert(i, scan),
+        }
     }
-    for (asset, bytes) in &theme.statics {
-        sink.write(&asset.rel, bytes)?;
-    }
-    for (name, text) in &extras {
-        sink.write(name, text.as_bytes())?;
-    }
-    let mut scans = scans.into_inner().map_err(|_| poisoned(config))?;
-    scans.sort_by(|a, b| a.file.cmp(&b.file));
-    checker.check(&scans, &|scan| origin(site, scan, &templates_dir))?;
-    let index = extras.iter().find(|(name, _)| *name == "search-index.json");
-    Ok(index
-        .and_then(|(_, text)| search_budget(config, text.len()))
-        .into_iter()
-        .collect())
+    let templates_dir = config::join(&config.theme_dir, Path::new("templates"));
+    checker.check(scans, &|scan| origin(site, scan, &templates_dir))?;
+    Ok(search_budget(config, index.len()).into_iter().collect())
 }
 
 fn poisoned(config: &Config) -> Error {
@@ -188,7 +257,7 @@ fn poisoned(config: &Config) -> Error {
 }
 
 /// Every file the build writes, relative to the site root.
-fn site_files(site: &Site, theme: &content::Theme, extras: &[(&str, String)]) -> Vec<String> {
+fn site_files(site: &Site, theme: &content::Theme, extras: &[&str]) -> Vec<String> {
     let nodes = site.reading_order.iter().map(|node| match *node {
         Node::Page(p) => site.pages[p].file.clone(),
         Node::Section(s) => site.sections[s].file.clone(),
@@ -198,7 +267,7 @@ fn site_files(site: &Site, theme: &content::Theme, extras: &[(&str, String)]) ->
         .chain(["tags/index.html".to_string(), "404.html".to_string()])
         .chain(site.assets.iter().map(|a| a.rel.clone()))
         .chain(theme.statics.iter().map(|(a, _)| a.rel.clone()))
-        .chain(extras.iter().map(|(name, _)| name.to_string()))
+        .chain(extras.iter().map(|name| name.to_string()))
         .collect()
 }
 
@@ -266,18 +335,35 @@ fn warnings(config: &Config) -> Vec<String> {
 }
 
 /// sitemap.xml, robots.txt, atom.xml, .nojekyll and CNAME.
-fn extra_files(config: &Config, site: &Site) -> Vec<(&'static str, String)> {
+fn extra_files(config: &Config) -> Vec<&'static str> {
     let mut files = vec![
-        ("sitemap.xml", feeds::sitemap(config, site)),
-        ("robots.txt", feeds::robots(config)),
-        ("atom.xml", feeds::atom(config, site)),
-        (".nojekyll", String::new()),
-        ("search-index.json", search::index(site)),
+        "sitemap.xml",
+        "robots.txt",
+        "atom.xml",
+        ".nojekyll",
+        "search-index.json",
     ];
-    if let Some(cname) = &config.cname {
-        files.push(("CNAME", format!("{cname}\n")));
+    if config.cname.is_some() {
+        files.push("CNAME");
     }
     files
+}
+
+/// The text of one of the `extra_files`, made only when it is written (the search index of
+/// a large site is large).
+fn extra_file(name: &str, config: &Config, site: &Site) -> String {
+    match name {
+        "sitemap.xml" => feeds::sitemap(config, site),
+        "robots.txt" => feeds::robots(config),
+        "atom.xml" => feeds::atom(config, site),
+        "search-index.json" => search::index(site),
+        "CNAME" => config
+            .cname
+            .as_ref()
+            .map(|c| format!("{c}\n"))
+            .unwrap_or_default(),
+        _ => String::new(),
+    }
 }
 
 /// The first 8 hex digits of the SHA-256 of `bytes`, for cache busting.

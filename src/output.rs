@@ -40,7 +40,8 @@ impl Sink for Discard {
 }
 
 /// The files of a site held in memory: what `serve` builds into and answers from.
-pub type Files = HashMap<String, Vec<u8>>;
+/// Values are shared, so that a partial rebuild copies the map, not the bytes.
+pub type Files = HashMap<String, std::sync::Arc<[u8]>>;
 
 /// A sink that keeps the site in memory, for `serve`.
 #[derive(Default)]
@@ -55,7 +56,7 @@ impl Memory {
 impl Sink for Memory {
     fn write(&self, rel: &str, bytes: &[u8]) -> Result<()> {
         let mut files = self.0.lock().map_err(|_| poisoned(Path::new(rel)))?;
-        files.insert(rel.to_string(), bytes.to_vec());
+        files.insert(rel.to_string(), bytes.into());
         Ok(())
     }
 
@@ -245,7 +246,8 @@ fn umask_hides(dir: &Path) -> Result<bool> {
     let written = fs::metadata(&file).map_err(|e| Error::read(&file, e))?;
     fs::remove_dir_all(&probe).map_err(|e| Error::write(&probe, e))?;
     let readable = |mode: u32, want: u32| mode & want == want;
-    Ok(!(readable(folder.permissions().mode(), 0o755) && readable(written.permissions().mode(), 0o644)))
+    Ok(!(readable(folder.permissions().mode(), 0o755)
+        && readable(written.permissions().mode(), 0o644)))
 }
 
 #[cfg(not(unix))]

@@ -11,28 +11,36 @@ struct Entry<'a>(&'a str, &'a str, Vec<(&'a str, &'a str, &'a str)>);
 
 /// The index of the whole site, in reading order.
 pub fn index(site: &Site) -> String {
-    let entries: Vec<Entry> = site
-        .reading_order
+    let entries: Vec<String> = site.reading_order.iter().map(|n| entry(site, *n)).collect();
+    join(&entries)
+}
+
+/// The index from its entries (`entry` of each node, in reading order).
+pub fn join(entries: &[String]) -> String {
+    let mut out = String::with_capacity(entries.iter().map(|e| e.len() + 1).sum::<usize>() + 2);
+    out.push('[');
+    out.push_str(&entries.join(","));
+    out.push(']');
+    out
+}
+
+/// One node's entry, as JSON.
+pub fn entry(site: &Site, node: Node) -> String {
+    let (title, path, rendered) = match node {
+        Node::Page(p) => {
+            let page = &site.pages[p];
+            (&page.doc.meta.title, &page.path, &page.rendered)
+        }
+        Node::Section(s) => {
+            let section = &site.sections[s];
+            (&section.doc.meta.title, &section.path, &section.rendered)
+        }
+    };
+    let parts = rendered
+        .sections
         .iter()
-        .map(|node| {
-            let (title, path, rendered) = match *node {
-                Node::Page(p) => {
-                    let page = &site.pages[p];
-                    (&page.doc.meta.title, &page.path, &page.rendered)
-                }
-                Node::Section(s) => {
-                    let section = &site.sections[s];
-                    (&section.doc.meta.title, &section.path, &section.rendered)
-                }
-            };
-            let parts = rendered
-                .sections
-                .iter()
-                .filter(|s| !s.text.is_empty() || !s.title.is_empty())
-                .map(|s| (s.id.as_str(), s.title.as_str(), s.text.trim_end()))
-                .collect();
-            Entry(title, path, parts)
-        })
+        .filter(|s| !s.text.is_empty() || !s.title.is_empty())
+        .map(|s| (s.id.as_str(), s.title.as_str(), s.text.trim_end()))
         .collect();
-    serde_json::to_string(&entries).unwrap_or_else(|_| "[]".to_string())
+    serde_json::to_string(&Entry(title, path, parts)).unwrap_or_else(|_| "[]".to_string())
 }

@@ -8,13 +8,10 @@ use std::sync::mpsc::{Receiver, channel};
 use std::sync::{Arc, RwLock};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use crate::config::{BaseUrl, Config, Overrides};
-use crate::content;
 use crate::error::{Error, Result};
-use crate::output::{Files, Memory};
+use crate::output::Files;
+use crate::rebuild::{Built, DevBuild};
 use crate::server::{self, Hub, Shared};
-use crate::site::{self, RenderCache};
-use crate::templates::Renderer;
 use crate::watch::{self, Change, Roots};
 
 /// The options of `rekindle serve`.
@@ -42,7 +39,7 @@ pub fn serve(dir: &Path, opts: &ServeOptions) -> Result<()> {
     let base = config.base.path.clone();
     let roots = Roots::of(&config);
     dev.config = Some(config);
-    let first = dev.build(&[]);
+    let first = dev.build(&[], &[]);
     let shared = Arc::new(Shared {
         files: RwLock::new(Arc::new(Files::new())),
         hub: Hub::new(session_id()),
@@ -83,7 +80,7 @@ fn watch_loop(dev: &mut DevBuild, shared: &Arc<Shared>, mut roots: Roots) -> Res
             continue;
         };
         let started = Instant::now();
-        let result = dev.build(&changes);
+        let result = dev.build(&changes, &paths);
         let css_only = changes.iter().all(|c| *c == Change::Stylesheet);
         if publish(shared, result, css_only) {
             let what = describe(&paths, dev.root());
@@ -182,94 +179,6 @@ fn describe(paths: &[PathBuf], root: &Path) -> String {
         0 => "no change".to_string(),
         1 => format!("{} changed", names[0]),
         n => format!("{} and {} more changed", names[0], n - 1),
-    }
-}
-
-/// A good build: the site in memory and what the lint found.
-struct Built {
-    files: Files,
-    warnings: Vec<String>,
-}
-
-/// What `serve` keeps from one build to the next: the configuration, the parsed templates,
-/// and the rendered Markdown of pages that did not change.
-struct DevBuild {
-    dir: PathBuf,
-    origin: String,
-    drafts: bool,
-    config: Option<Config>,
-    renderer: Option<Renderer>,
-    cache: RenderCache,
-}
-
-impl DevBuild {
-    fn new(dir: &Path, origin: &str, drafts: bool) -> Self {
-        DevBuild {
-            dir: dir.to_path_buf(),
-            origin: origin.to_string(),
-            drafts,
-            config: None,
-            renderer: None,
-            cache: RenderCache::default(),
-        }
-    }
-
-    fn root(&self) -> &Path {
-        &self.dir
-    }
-
-    /// Reads book.toml, mounting the site at its `[site] url` path on the local origin.
-    fn load_config(&self) -> Result<Config> {
-        let mut overrides = Overrides {
-            drafts: self.drafts,
-            ..Overrides::default()
-        };
-        let published = crate::load_config(&self.dir, &overrides)?;
-        let local = BaseUrl::parse(&format!("{}{}", self.origin, published.base.path));
-        overrides.base_url = local.ok().map(|b| b.url);
-        crate::load_config(&self.dir, &overrides)
-    }
-
-    fn build(&mut self, changes: &[Change]) -> Result<Built> {
-        if self.config.is_none() || changes.contains(&Change::Config) {
-            self.config = None;
-            self.renderer = None;
-            self.config = Some(self.load_config()?);
-        }
-        let DevBuild {
-            config,
-            renderer,
-            cache,
-            ..
-        } = self;
-        let Some(config) = config.as_ref() else {
-            return Err(Error::Server {
-                message: "no configuration".into(),
-                hint: "fix book.toml".into(),
-            });
-        };
-        let content = content::load(config)?;
-        let theme = content::load_theme(config)?;
-        let theme_changed = changes
-            .iter()
-            .any(|c| matches!(c, Change::Template | Change::Stylesheet | Change::Static));
-        if theme_changed {
-            *renderer = None;
-        }
-        let renderer = match renderer {
-            Some(r) => r,
-            None => renderer.insert(Renderer::new(config, &theme, crate::static_hashes(&theme))?),
-        };
-        let statics: Vec<String> = theme.statics.iter().map(|(a, _)| a.rel.clone()).collect();
-        let site = site::assemble(config, content, &statics, Some(cache))?;
-        let mut warnings = crate::lint_or_fail(config, &site)?;
-        renderer.set_site(config, &site);
-        let memory = Memory::default();
-        warnings.extend(crate::write_site(config, &site, renderer, &theme, &memory)?);
-        Ok(Built {
-            files: memory.into_files(),
-            warnings,
-        })
     }
 }
 

@@ -231,7 +231,7 @@ fn answer(url: &str, base: &str, files: &Files) -> Response<Cursor<Vec<u8>>> {
 }
 
 fn file_response(status: u16, rel: &str, files: &Files) -> Response<Cursor<Vec<u8>>> {
-    let bytes = files.get(rel).map_or(&[][..], Vec::as_slice);
+    let bytes = files.get(rel).map_or(&[][..], |b| &b[..]);
     let mime = mime_guess::from_path(rel).first_or_octet_stream();
     let is_html = mime.essence_str() == "text/html";
     let body = if is_html {

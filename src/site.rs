@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -27,7 +28,7 @@ pub struct Section {
     pub path: String,
     /// Output file: `steps/index.html`.
     pub file: String,
-    pub rendered: Rendered,
+    pub rendered: Arc<Rendered>,
     pub parent: Option<usize>,
     /// Its pages, in the section's order.
     pub pages: Vec<usize>,
@@ -42,7 +43,7 @@ pub struct Page {
     pub doc: Document<PageMeta>,
     pub path: String,
     pub file: String,
-    pub rendered: Rendered,
+    pub rendered: Arc<Rendered>,
     pub section: usize,
     /// 1-based place among its section's pages.
     pub position: usize,
@@ -166,15 +167,21 @@ impl FileMap {
 #[derive(Default)]
 pub struct RenderCache {
     fingerprint: u64,
-    entries: HashMap<String, (String, Rendered)>,
+    entries: HashMap<String, (String, Arc<Rendered>)>,
 }
 
 impl RenderCache {
-    fn get(&self, rel: &str, body: &str) -> Option<Rendered> {
+    fn get(&self, rel: &str, body: &str) -> Option<Arc<Rendered>> {
         match self.entries.get(rel) {
-            Some((cached, rendered)) if cached == body => Some(rendered.clone()),
+            Some((cached, rendered)) if cached == body => Some(Arc::clone(rendered)),
             _ => None,
         }
+    }
+
+    fn holds(&self, rel: &str, body: &str) -> bool {
+        self.entries
+            .get(rel)
+            .is_some_and(|(cached, _)| cached == body)
     }
 }
 
@@ -195,22 +202,26 @@ fn render_all<M: Sync>(
     base: &str,
     opts: &markdown::Options,
     cache: &Option<&mut RenderCache>,
-) -> Vec<Rendered> {
+) -> Vec<Arc<Rendered>> {
     docs.par_iter()
         .map(|d| {
             let cached = cache.as_ref().and_then(|c| c.get(&d.rel, &d.body));
-            cached.unwrap_or_else(|| render_doc(&d.body, &d.rel, index, base, opts))
+            cached.unwrap_or_else(|| Arc::new(render_doc(&d.body, &d.rel, index, base, opts)))
         })
         .collect()
 }
 
-fn remember<M>(cache: &mut Option<&mut RenderCache>, docs: &[Document<M>], rendered: &[Rendered]) {
+fn remember<M>(
+    cache: &mut Option<&mut RenderCache>,
+    docs: &[Document<M>],
+    rendered: &[Arc<Rendered>],
+) {
     if let Some(cache) = cache {
         for (d, r) in docs.iter().zip(rendered) {
-            if cache.get(&d.rel, &d.body).is_none() {
+            if !cache.holds(&d.rel, &d.body) {
                 cache
                     .entries
-                    .insert(d.rel.clone(), (d.body.clone(), r.clone()));
+                    .insert(d.rel.clone(), (d.body.clone(), Arc::clone(r)));
             }
         }
     }

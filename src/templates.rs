@@ -106,18 +106,24 @@ impl Renderer {
     }
 
     /// Renders every file of the site in parallel, handing each to `emit` as soon as it is done.
-    pub fn render_all(
-        &self,
-        config: &Config,
-        site: &Site,
-        emit: &(dyn Fn(Output) -> Result<()> + Sync),
-    ) -> Result<()> {
-        let jobs: Vec<Job> = (0..site.reading_order.len())
+    /// Every file of the site.
+    pub fn all_jobs(&self, site: &Site) -> Vec<Job> {
+        (0..site.reading_order.len())
             .map(Job::Node)
             .chain((0..site.tags.len()).map(Job::Tag))
             .chain([Job::Tags, Job::NotFound])
             .chain(self.has(ONE_PAGE).then_some(Job::All))
-            .collect();
+            .collect()
+    }
+
+    /// Renders `jobs` in parallel, handing each file to `emit` as soon as it is done.
+    pub fn render(
+        &self,
+        config: &Config,
+        site: &Site,
+        jobs: &[Job],
+        emit: &(dyn Fn(Output) -> Result<()> + Sync),
+    ) -> Result<()> {
         jobs.par_iter()
             .try_for_each(|job| emit(self.render_job(config, site, *job)?))
     }
@@ -179,8 +185,10 @@ impl Renderer {
     }
 }
 
-#[derive(Debug, Clone, Copy)]
-enum Job {
+/// One file to render.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Job {
+    /// The page or section at this index of the reading order.
     Node(usize),
     Tag(usize),
     Tags,

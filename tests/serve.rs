@@ -1514,3 +1514,81 @@ fn a_theme_static_folder_created_while_serving_is_watched() {
         r.text().contains("navy")
     });
 }
+
+// ---------------------------------------------------------------------------------------------
+// Partial rebuilds: an edit that changes no title, order or summary re-renders only its page
+// ---------------------------------------------------------------------------------------------
+
+const SECOND: &str = "content/guide/02-second.md";
+const SECOND_URL: &str = "/guide/guide/second/";
+
+fn second_page(title: &str, heading: &str, text: &str) -> String {
+    format!(
+        "---\ntitle: {title}\ndescription: The second page of the fixture guide.\nweight: 2\n\
+         date: 2025-01-22\ntags: [alpha]\n---\n\n## {heading}\n\n{text} Back to \
+         [the first](01-first.md#face-reality-1).\n"
+    )
+}
+
+#[test]
+fn partial_rebuilds_keep_every_page_and_link_right() {
+    let _serial = alongside_others();
+    let site = new_site();
+    let server = Server::start(&site);
+    let mut events = server.events();
+
+    // A body edit: the page, the search index and the links stay right.
+    site.write(
+        SECOND,
+        second_page("Second page", "Second point", "Fresh body text."),
+    );
+    events.wait_for("reload");
+    assert!(server.get(SECOND_URL).text().contains("Fresh body text."));
+    let index = server.get("/guide/search-index.json").text();
+    assert!(
+        index.contains("Fresh body text."),
+        "the search index follows the edit"
+    );
+    let first = server.get(FIRST_URL).text();
+    assert!(
+        first.contains(">Second page</a>"),
+        "other pages keep their links"
+    );
+
+    // Removing a heading that another page links to is a broken anchor, found at once.
+    site.write(
+        SECOND,
+        second_page("Second page", "Renamed point", "Fresh body text."),
+    );
+    let error = events.wait_for("error");
+    let (location, message) = error_json(&error);
+    assert!(
+        location.starts_with("content/guide/01-first.md:"),
+        "{location}"
+    );
+    assert!(
+        message.contains("has no anchor `#second-point`"),
+        "{message}"
+    );
+    assert!(
+        server.get(SECOND_URL).text().contains("Second point"),
+        "the last good page stays"
+    );
+
+    // A title edit reaches every page that shows the title.
+    site.write(
+        SECOND,
+        second_page("Second page, renamed", "Second point", "Fresh body text."),
+    );
+    events.wait_for("reload");
+    let first = server.get(FIRST_URL).text();
+    assert!(
+        first.contains("Second page, renamed"),
+        "the first page shows the new title"
+    );
+    let section = server.get("/guide/guide/").text();
+    assert!(
+        section.contains("Second page, renamed"),
+        "so does the section page"
+    );
+}
