@@ -94,10 +94,8 @@ impl DevBuild {
         let last = self.last.take();
         let refreshed = match last {
             Some(mut last) if !paths.is_empty() => {
-                match last.content.refresh(paths, self.drafts)? {
-                    Some((rels, meta_changed)) => Some((last, rels, meta_changed)),
-                    None => None,
-                }
+                let refreshed = last.content.refresh(paths, self.drafts)?;
+                refreshed.map(|(rels, meta_changed)| (last, rels, meta_changed))
             }
             _ => None,
         };
