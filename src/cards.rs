@@ -45,6 +45,43 @@ const TITLE_MIDDLE: f32 = 330.0;
 const ELLIPSIS: char = '\u{2026}';
 const ELLIPSIS_EM: f32 = 1.0;
 
+/// The font every card is drawn with (DejaVu Sans Bold, free licence: assets/fonts/).
+const FONT: &[u8] = include_bytes!("../assets/fonts/DejaVuSans-Bold.ttf");
+
+/// A painter with the shipped font that remembers the cards it drew, so that `serve` draws
+/// a card again only when its text changed.
+pub struct Cards {
+    painter: Painter,
+    drawn: std::sync::Mutex<std::collections::HashMap<String, Arc<[u8]>>>,
+}
+
+impl Default for Cards {
+    fn default() -> Self {
+        Cards {
+            painter: Painter::new(FONT.to_vec()),
+            drawn: std::sync::Mutex::default(),
+        }
+    }
+}
+
+impl Cards {
+    /// The PNG of `card`, drawn now or remembered.
+    pub fn png(&self, card: &Card) -> Result<Arc<[u8]>, String> {
+        let key = format!(
+            "{}\u{0}{}\u{0}{}",
+            card.site_title, card.page_title, card.kicker
+        );
+        if let Some(png) = self.drawn.lock().ok().and_then(|d| d.get(&key).cloned()) {
+            return Ok(png);
+        }
+        let png: Arc<[u8]> = self.painter.render(card)?.into();
+        if let Ok(mut drawn) = self.drawn.lock() {
+            drawn.insert(key, Arc::clone(&png));
+        }
+        Ok(png)
+    }
+}
+
 /// What a card shows.
 pub struct Card<'a> {
     /// The guide's title, shown small at the top, e.g. "How to Make Your Ex Want You Back".

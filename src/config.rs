@@ -70,6 +70,7 @@ impl Default for RawBuild {
 struct RawSite {
     url: String,
     cname: String,
+    cards: bool,
 }
 
 impl Default for RawSite {
@@ -77,6 +78,7 @@ impl Default for RawSite {
         RawSite {
             url: "/".to_string(),
             cname: String::new(),
+            cards: true,
         }
     }
 }
@@ -180,6 +182,8 @@ pub struct Config {
     pub theme_dir: PathBuf,
     pub base: BaseUrl,
     pub cname: Option<String>,
+    /// Draw a social preview card (PNG) for every page and section.
+    pub cards: bool,
     pub markdown: markdown::Options,
     pub extra: toml::Table,
     pub drafts: bool,
@@ -233,6 +237,7 @@ impl Config {
             build_dir,
             base,
             cname,
+            cards: raw.site.cards,
             markdown: markdown::Options {
                 smart_punctuation: raw.markdown.smart_punctuation,
                 heading_anchors: raw.markdown.heading_anchors,

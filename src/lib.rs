@@ -1,6 +1,7 @@
 //! rekindle: a static site generator for guides. `build()` is the whole pipeline as a handful
 //! of named steps: configure, load, assemble, render, check links, write.
 
+pub mod cards;
 pub mod config;
 pub mod content;
 pub mod error;
@@ -142,11 +143,15 @@ pub fn write_site(
     sink: &dyn Sink,
 ) -> Result<Written> {
     let extras = extra_files(config);
-    let files = all_files(site, theme, renderer, &extras);
+    let mut files = all_files(site, theme, renderer, &extras);
+    files.extend(card_files(config, site));
     sink.prepare(&files)?;
     let checker = links::Checker::new(&files, &config.base.path, &config.base.url);
     let jobs = renderer.all_jobs(site);
     let mut scans = render_into(config, site, renderer, sink, &checker, &jobs)?;
+    if config.cards {
+        write_cards(config, site, renderer, sink)?;
+    }
     for asset in &site.assets {
         sink.copy(&asset.rel, &asset.source)?;
     }
@@ -171,6 +176,15 @@ pub fn write_site(
     })
 }
 
+/// Draws the social preview card of every page and section, in parallel.
+fn write_cards(config: &Config, site: &Site, renderer: &Renderer, sink: &dyn Sink) -> Result<()> {
+    use rayon::prelude::*;
+    site.reading_order.par_iter().try_for_each(|&node| {
+        let png = renderer.card(config, site, node)?;
+        sink.write(&site.card_file(node), &png)
+    })
+}
+
 /// Every file a build writes, relative to the site root.
 pub fn all_files(
     site: &Site,
@@ -183,6 +197,18 @@ pub fn all_files(
         files.push(templates::ONE_PAGE_FILE.to_string());
     }
     files
+}
+
+/// The cards a build writes, when `[site] cards` is on.
+fn card_files(config: &Config, site: &Site) -> Vec<String> {
+    match config.cards {
+        true => site
+            .reading_order
+            .iter()
+            .map(|n| site.card_file(*n))
+            .collect(),
+        false => Vec::new(),
+    }
 }
 
 /// Renders `jobs` into `sink`, scanning each file's links and ids as it is written.

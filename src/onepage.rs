@@ -45,7 +45,7 @@ pub fn view(site: &Site) -> AllView<'_> {
     let anchors: HashMap<&str, String> = site
         .reading_order
         .iter()
-        .map(|n| (path(site, *n), anchor(site, *n)))
+        .map(|n| (path(site, *n), site.flat_name(*n)))
         .collect();
     let mut endnotes: Vec<Endnote> = Vec::new();
     let parts = site
@@ -96,20 +96,6 @@ fn path(site: &Site, node: Node) -> &str {
     match node {
         Node::Page(p) => &site.pages[p].path,
         Node::Section(s) => &site.sections[s].path,
-    }
-}
-
-/// `steps-accept-the-breakup` for `/base/steps/accept-the-breakup/`, `home` for the home page.
-fn anchor(site: &Site, node: Node) -> String {
-    let file = match node {
-        Node::Page(p) => &site.pages[p].file,
-        Node::Section(s) => &site.sections[s].file,
-    };
-    let dir = file.trim_end_matches("index.html").trim_end_matches('/');
-    if dir.is_empty() {
-        "home".to_string()
-    } else {
-        dir.replace('/', "-")
     }
 }
 

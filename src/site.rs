@@ -73,6 +73,28 @@ pub struct Site {
     pub tags_path: String,
 }
 
+impl Site {
+    /// A name for a node that is unique in the site and fits in a file name or an id:
+    /// `steps-accept-the-breakup` for `/base/steps/accept-the-breakup/`, `home` for the home.
+    pub fn flat_name(&self, node: Node) -> String {
+        let file = match node {
+            Node::Page(p) => &self.pages[p].file,
+            Node::Section(s) => &self.sections[s].file,
+        };
+        let dir = file.trim_end_matches("index.html").trim_end_matches('/');
+        if dir.is_empty() {
+            "home".to_string()
+        } else {
+            dir.replace('/', "-")
+        }
+    }
+
+    /// The social preview card of a node: `cards/<flat name>.png`.
+    pub fn card_file(&self, node: Node) -> String {
+        format!("cards/{}.png", self.flat_name(node))
+    }
+}
+
 /// Output files that are always written, whatever the content says.
 pub const RESERVED_FILES: [&str; 10] = [
     "all/index.html",

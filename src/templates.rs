@@ -51,6 +51,8 @@ pub struct Output {
 /// The parsed theme, ready to render.
 pub struct Renderer {
     tera: Tera,
+    /// The social preview cards, drawn once per title.
+    cards: crate::cards::Cards,
     templates_dir: PathBuf,
     /// Each template's text, to quote the offending line in errors.
     texts: HashMap<String, String>,
@@ -88,6 +90,7 @@ impl Renderer {
         }
         Ok(Renderer {
             tera,
+            cards: crate::cards::Cards::default(),
             templates_dir,
             texts,
         })
@@ -98,6 +101,31 @@ impl Renderer {
         let global = self.tera.global_context();
         global.insert("config", &views::config(config));
         global.insert("site", &views::site(config, site));
+    }
+
+    /// The social preview card of a node: the site's title, the node's title and its kicker.
+    pub fn card(&self, config: &Config, site: &Site, node: Node) -> Result<std::sync::Arc<[u8]>> {
+        let (title, kicker, source) = match node {
+            Node::Page(p) => {
+                let page = &site.pages[p];
+                (&page.doc.meta.title, views::kicker(site, p), &page.doc.path)
+            }
+            Node::Section(s) => {
+                let section = &site.sections[s];
+                (&section.doc.meta.title, String::new(), &section.doc.path)
+            }
+        };
+        let card = crate::cards::Card {
+            site_title: &config.title,
+            page_title: title,
+            kicker: &kicker,
+        };
+        self.cards.png(&card).map_err(|e| {
+            Error::Output(Diagnostic::file(
+                source,
+                format!("cannot draw its social preview card: {e}"),
+            ))
+        })
     }
 
     /// True when the theme has a template of that name.
@@ -139,14 +167,24 @@ impl Renderer {
                 Node::Page(p) => {
                     let page = &site.pages[p];
                     ctx.insert("page", &views::page(config, site, p));
-                    ctx.insert("meta", &views::page_meta(config, page));
+                    ctx.insert(
+                        "meta",
+                        &views::page_meta(config, page).with_card(config, site, Node::Page(p)),
+                    );
                     let template = views::page_template(site, p, |n| self.has(n))?;
                     (page.file.clone(), template, Some(page.doc.path.clone()))
                 }
                 Node::Section(s) => {
                     let section = &site.sections[s];
                     ctx.insert("section", &views::section(config, site, s));
-                    ctx.insert("meta", &views::section_meta(config, section));
+                    ctx.insert(
+                        "meta",
+                        &views::section_meta(config, section).with_card(
+                            config,
+                            site,
+                            Node::Section(s),
+                        ),
+                    );
                     let template = if s == 0 { "index.html" } else { "section.html" };
                     let source = Some(section.doc.path.clone());
                     (section.file.clone(), template.to_string(), source)
@@ -155,20 +193,32 @@ impl Renderer {
             Job::Tag(t) => {
                 let tag = &site.tags[t];
                 ctx.insert("tag", &views::tag(config, site, t));
-                ctx.insert("meta", &views::tag_meta(config, tag));
+                ctx.insert(
+                    "meta",
+                    &views::tag_meta(config, tag).with_card(config, site, Node::Section(0)),
+                );
                 (tag.file.clone(), "tag.html".to_string(), None)
             }
             Job::Tags => {
-                ctx.insert("meta", &views::tags_meta(config, site));
+                ctx.insert(
+                    "meta",
+                    &views::tags_meta(config, site).with_card(config, site, Node::Section(0)),
+                );
                 ("tags/index.html".to_string(), "tags.html".to_string(), None)
             }
             Job::NotFound => {
-                ctx.insert("meta", &views::not_found_meta(config));
+                ctx.insert(
+                    "meta",
+                    &views::not_found_meta(config).with_card(config, site, Node::Section(0)),
+                );
                 ("404.html".to_string(), "404.html".to_string(), None)
             }
             Job::All => {
                 ctx.insert("all", &crate::onepage::view(site));
-                ctx.insert("meta", &views::all_meta(config));
+                ctx.insert(
+                    "meta",
+                    &views::all_meta(config).with_card(config, site, Node::Section(0)),
+                );
                 (ONE_PAGE_FILE.to_string(), ONE_PAGE.to_string(), None)
             }
         };

@@ -144,6 +144,8 @@ pub struct PageView<'a> {
     section: SectionRef<'a>,
     position: usize,
     section_length: usize,
+    /// "Step 2 of 4" (see `kicker`).
+    kicker: String,
     prev: Option<LinkView<'a>>,
     next: Option<LinkView<'a>>,
     prev_in_section: Option<LinkView<'a>>,
@@ -173,6 +175,8 @@ pub struct SectionView<'a> {
 pub struct Meta<'a> {
     title: &'a str,
     description: &'a str,
+    /// The absolute URL of the social preview card, or "" when cards are off.
+    image: String,
     path: String,
     permalink: String,
     kind: &'static str,
@@ -378,11 +382,33 @@ pub fn page<'a>(config: &'a Config, site: &'a Site, p: usize) -> PageView<'a> {
         },
         position: page.position,
         section_length: section.pages.len(),
+        kicker: kicker(site, p),
         prev,
         next,
         prev_in_section: in_section(page.position.checked_sub(2)),
         next_in_section: in_section(Some(page.position)),
         breadcrumbs: trail(site, page.section),
+    }
+}
+
+/// Where a page stands in its section, as readers see it: "Step 2 of 4" when the section's
+/// `extra.counter` is "Step", else "2 of 4 in Section title"; "" for pages of the home.
+pub fn kicker(site: &Site, p: usize) -> String {
+    let page = &site.pages[p];
+    if page.section == 0 {
+        return String::new();
+    }
+    let section = &site.sections[page.section];
+    let (n, of) = (page.position, section.pages.len());
+    match section
+        .doc
+        .meta
+        .extra
+        .get("counter")
+        .and_then(|c| c.as_str())
+    {
+        Some(counter) => format!("{counter} {n} of {of}"),
+        None => format!("{n} of {of} in {}", section.doc.meta.title),
     }
 }
 
@@ -464,6 +490,7 @@ pub fn page_meta<'a>(config: &'a Config, page: &'a Page) -> Meta<'a> {
         path: page.path.clone(),
         permalink: config.base.permalink(&page.path),
         kind: "page",
+        image: String::new(),
     }
     .or_site_description(config)
 }
@@ -476,6 +503,7 @@ pub fn section_meta<'a>(config: &'a Config, section: &'a Section) -> Meta<'a> {
         path: section.path.clone(),
         permalink: config.base.permalink(&section.path),
         kind: if is_home { "home" } else { "section" },
+        image: String::new(),
     }
     .or_site_description(config)
 }
@@ -487,6 +515,7 @@ pub fn tag_meta<'a>(config: &'a Config, tag: &'a Tag) -> Meta<'a> {
         path: tag.path.clone(),
         permalink: config.base.permalink(&tag.path),
         kind: "tag",
+        image: String::new(),
     }
     .or_site_description(config)
 }
@@ -498,6 +527,7 @@ pub fn tags_meta<'a>(config: &'a Config, site: &'a Site) -> Meta<'a> {
         path: site.tags_path.clone(),
         permalink: config.base.permalink(&site.tags_path),
         kind: "tags",
+        image: String::new(),
     }
     .or_site_description(config)
 }
@@ -510,6 +540,7 @@ pub fn all_meta(config: &Config) -> Meta<'_> {
         permalink: config.base.permalink(&path),
         path,
         kind: "all",
+        image: String::new(),
     }
     .or_site_description(config)
 }
@@ -522,11 +553,23 @@ pub fn not_found_meta(config: &Config) -> Meta<'_> {
         permalink: config.base.permalink(&path),
         path,
         kind: "404",
+        image: String::new(),
     }
     .or_site_description(config)
 }
 
 impl<'a> Meta<'a> {
+    /// Points the page's social preview at the card of `node`.
+    pub fn with_card(mut self, config: &Config, site: &Site, node: Node) -> Self {
+        if config.cards {
+            self.image =
+                config
+                    .base
+                    .permalink(&format!("{}{}", config.base.path, site.card_file(node)));
+        }
+        self
+    }
+
     fn or_site_description(mut self, config: &'a Config) -> Self {
         if self.description.trim().is_empty() {
             self.description = &config.description;

@@ -39,11 +39,15 @@ fn summary_line() {
     assert_summary(&run.stdout, "2 pages, 2 sections, 2 assets", "public");
 }
 
-const BASIC_FILES: [&str; 16] = [
+const BASIC_FILES: [&str; 20] = [
     ".nojekyll",
     ".rekindle",
     "404.html",
     "atom.xml",
+    "cards/guide-first.png",
+    "cards/guide-second.png",
+    "cards/guide.png",
+    "cards/home.png",
     "guide/diagram.svg",
     "guide/first/index.html",
     "guide/index.html",
@@ -618,7 +622,7 @@ fn rebuild_removes_outputs_without_a_source() {
         .into_iter()
         .filter(|f| !after.contains_key(*f))
         .collect();
-    assert_eq!(gone, ["guide/second/index.html"]);
+    assert_eq!(gone, ["cards/guide-second.png", "guide/second/index.html"]);
     assert!(!site.join("public/guide/second").exists());
     assert_eq!(text(&after, "atom.xml").matches("<entry>").count(), 0);
     assert_eq!(site.leftovers(), Vec::<String>::new());
@@ -650,6 +654,17 @@ fn the_real_guide_builds() {
         "the guide's search index is {index} bytes"
     );
     assert!(dest.join("all/index.html").is_file(), "the one-page guide");
+    let step = fs::read_to_string(dest.join("steps/focus-on-self-improvement/index.html"))
+        .expect("step 2");
+    assert!(
+        step.contains(r#"<meta property="og:image" content="https://example.github.io/rekindle/cards/steps-focus-on-self-improvement.png">"#),
+        "the page names its card"
+    );
+    assert!(step.contains(r#"<meta name="twitter:card" content="summary_large_image">"#));
+    assert!(
+        dest.join("cards/steps-focus-on-self-improvement.png")
+            .is_file()
+    );
     for page in [
         "index.html",
         "steps/accept-the-breakup/index.html",
@@ -725,4 +740,21 @@ fn manifests_prove_two_builds_identical_and_show_what_changed() {
         .collect();
     assert!(differ.contains(&"guide/second/index.html"), "{differ:?}");
     assert!(!differ.contains(&"guide/first/index.html"), "{differ:?}");
+}
+
+#[test]
+fn every_page_has_a_social_card_named_in_its_head() {
+    let site = Site::new("basic");
+    site.run(&["build"]).assert_ok();
+    let public = site.public();
+    let card = fs::read(public.join("cards/guide-first.png")).expect("the first page's card");
+    assert_eq!(&card[..8], b"\x89PNG\r\n\x1a\n", "a PNG");
+    assert_eq!(&card[16..24], &[0, 0, 4, 176, 0, 0, 2, 118], "1200 x 630");
+    let toml = fs::read_to_string(site.path().join("book.toml")).expect("book.toml");
+    site.write("book.toml", format!("{toml}cards = false\n"));
+    site.run(&["build"]).assert_ok();
+    assert!(
+        !public.join("cards").exists(),
+        "no cards when [site] cards = false"
+    );
 }

@@ -130,7 +130,7 @@ pub fn generate(dir: &Path, n: usize, seed: u64) -> io::Result<()> {
     fs::create_dir_all(dir.join("content"))?;
     fs::write(
         dir.join("book.toml"),
-        "[book]\ntitle = \"Benchmark guide\"\nauthors = [\"Bench\"]\n\n[build]\ntheme = \"bench\"\n\n[site]\nurl = \"https://example.github.io/bench/\"\n",
+        "[book]\ntitle = \"Benchmark guide\"\nauthors = [\"Bench\"]\n\n[build]\ntheme = \"bench\"\n\n[site]\nurl = \"https://example.github.io/bench/\"\n# Hugo and Zola draw no cards: compare like with like.\ncards = false\n",
     )?;
     fs::write(
         dir.join("content/_index.md"),
