@@ -3,6 +3,7 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -167,8 +168,9 @@ pub struct Asset {
 /// Everything in the content dir.
 #[derive(Debug, Default, Clone)]
 pub struct Content {
-    pub sections: Vec<Document<SectionMeta>>,
-    pub pages: Vec<Document<PageMeta>>,
+    /// Shared, so that `serve` copies the content cheaply from one build to the next.
+    pub sections: Vec<Arc<Document<SectionMeta>>>,
+    pub pages: Vec<Arc<Document<PageMeta>>>,
     pub assets: Vec<Asset>,
 }
 
@@ -281,9 +283,9 @@ pub fn load(config: &Config) -> Result<Content> {
     let mut errors = Vec::new();
     for item in parsed {
         match item {
-            Ok(Parsed::Section(s)) => content.sections.push(s),
+            Ok(Parsed::Section(s)) => content.sections.push(Arc::new(s)),
             Ok(Parsed::Page(p)) if p.meta.draft && !config.drafts => {}
-            Ok(Parsed::Page(p)) => content.pages.push(p),
+            Ok(Parsed::Page(p)) => content.pages.push(Arc::new(p)),
             Err(e) => errors.push(e),
         }
     }
@@ -355,7 +357,7 @@ impl Content {
                     }
                     meta_changed |= fresh.meta != doc.meta;
                     rels.push(fresh.rel.clone());
-                    self.pages[i] = fresh;
+                    self.pages[i] = Arc::new(fresh);
                 }
                 (None, Some(i)) => {
                     let doc = &self.sections[i];
@@ -366,7 +368,7 @@ impl Content {
                     )?;
                     meta_changed |= fresh.meta != doc.meta;
                     rels.push(fresh.rel.clone());
-                    self.sections[i] = fresh;
+                    self.sections[i] = Arc::new(fresh);
                 }
                 (None, None) => return Ok(None),
             }

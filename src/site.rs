@@ -21,7 +21,7 @@ pub enum Node {
 
 #[derive(Debug)]
 pub struct Section {
-    pub doc: Document<SectionMeta>,
+    pub doc: Arc<Document<SectionMeta>>,
     /// The folder under content/, `""` for the home.
     pub dir: String,
     /// URL path, base path included: `/guide/steps/`.
@@ -40,7 +40,7 @@ pub struct Section {
 
 #[derive(Debug)]
 pub struct Page {
-    pub doc: Document<PageMeta>,
+    pub doc: Arc<Document<PageMeta>>,
     pub path: String,
     pub file: String,
     pub rendered: Arc<Rendered>,
@@ -189,21 +189,27 @@ impl FileMap {
 #[derive(Default)]
 pub struct RenderCache {
     fingerprint: u64,
-    entries: HashMap<String, (String, Arc<Rendered>)>,
+    entries: HashMap<String, Entry>,
+}
+
+/// A rendered document, with the document it came from (kept alive, so that the same
+/// `Arc` still means the same, unchanged file) and its body.
+struct Entry {
+    source: Arc<dyn std::any::Any + Send + Sync>,
+    body: String,
+    rendered: Arc<Rendered>,
 }
 
 impl RenderCache {
-    fn get(&self, rel: &str, body: &str) -> Option<Arc<Rendered>> {
-        match self.entries.get(rel) {
-            Some((cached, rendered)) if cached == body => Some(Arc::clone(rendered)),
-            _ => None,
-        }
-    }
-
-    fn holds(&self, rel: &str, body: &str) -> bool {
-        self.entries
-            .get(rel)
-            .is_some_and(|(cached, _)| cached == body)
+    /// The cached rendering of `doc`: the same shared document (not read again), or one
+    /// with the same body.
+    fn get<M: Send + Sync + 'static>(&self, doc: &Arc<Document<M>>) -> Option<Arc<Rendered>> {
+        let entry = self.entries.get(&doc.rel)?;
+        let same = std::ptr::eq(
+            Arc::as_ptr(&entry.source).cast::<()>(),
+            Arc::as_ptr(doc).cast::<()>(),
+        );
+        (same || entry.body == doc.body).then(|| Arc::clone(&entry.rendered))
     }
 }
 
@@ -218,8 +224,8 @@ fn fingerprint(index: &HashMap<String, String>, base: &str, opts: &markdown::Opt
 }
 
 /// Renders the Markdown of every document, reusing what `cache` holds.
-fn render_all<M: Sync>(
-    docs: &[Document<M>],
+fn render_all<M: Sync + Send + 'static>(
+    docs: &[Arc<Document<M>>],
     index: &HashMap<String, String>,
     base: &str,
     opts: &markdown::Options,
@@ -227,23 +233,31 @@ fn render_all<M: Sync>(
 ) -> Vec<Arc<Rendered>> {
     docs.par_iter()
         .map(|d| {
-            let cached = cache.as_ref().and_then(|c| c.get(&d.rel, &d.body));
+            let cached = cache.as_ref().and_then(|c| c.get(d));
             cached.unwrap_or_else(|| Arc::new(render_doc(&d.body, &d.rel, index, base, opts)))
         })
         .collect()
 }
 
-fn remember<M>(
+fn remember<M: Send + Sync + 'static>(
     cache: &mut Option<&mut RenderCache>,
-    docs: &[Document<M>],
+    docs: &[Arc<Document<M>>],
     rendered: &[Arc<Rendered>],
 ) {
     if let Some(cache) = cache {
         for (d, r) in docs.iter().zip(rendered) {
-            if !cache.holds(&d.rel, &d.body) {
-                cache
-                    .entries
-                    .insert(d.rel.clone(), (d.body.clone(), Arc::clone(r)));
+            let doc = Arc::as_ptr(d).cast::<()>();
+            let fresh = cache
+                .entries
+                .get(&d.rel)
+                .is_none_or(|e| !std::ptr::eq(Arc::as_ptr(&e.source).cast::<()>(), doc));
+            if fresh {
+                let entry = Entry {
+                    source: Arc::clone(d) as Arc<dyn std::any::Any + Send + Sync>,
+                    body: d.body.clone(),
+                    rendered: Arc::clone(r),
+                };
+                cache.entries.insert(d.rel.clone(), entry);
             }
         }
     }
@@ -282,7 +296,7 @@ fn place(
             )),
         }
     }
-    errors.extend(content.pages.iter().filter_map(check_sources));
+    errors.extend(content.pages.iter().filter_map(|d| check_sources(d)));
     if let Some(e) = Error::from_list(errors) {
         return Err(e);
     }
@@ -301,11 +315,13 @@ fn place(
     remember(&mut cache, &content.pages, &rendered_pages);
     if cache.is_none() {
         // Nothing reads the Markdown again in a one-off build: free it before templates run.
-        docs.iter_mut().for_each(|d| d.body = String::new());
-        content
-            .pages
-            .iter_mut()
-            .for_each(|d| d.body = String::new());
+        // (A document shared with a cache keeps its body.)
+        for d in docs.iter_mut().filter_map(Arc::get_mut) {
+            d.body = String::new();
+        }
+        for d in content.pages.iter_mut().filter_map(Arc::get_mut) {
+            d.body = String::new();
+        }
     }
     let sections = docs
         .into_iter()
@@ -386,8 +402,8 @@ fn render_doc(
 
 /// Content file (`steps/01-accept.md`) -> URL path (`/guide/steps/accept/`).
 fn link_index(
-    sections: &[Document<SectionMeta>],
-    pages: &[Document<PageMeta>],
+    sections: &[Arc<Document<SectionMeta>>],
+    pages: &[Arc<Document<PageMeta>>],
     base: &str,
 ) -> HashMap<String, String> {
     let mut index = HashMap::with_capacity(sections.len() + pages.len());
