@@ -11,8 +11,15 @@ struct Entry<'a>(&'a str, &'a str, Vec<(&'a str, &'a str, &'a str)>);
 
 /// The index of the whole site, in reading order.
 pub fn index(site: &Site) -> String {
-    let entries: Vec<String> = site.reading_order.iter().map(|n| entry(site, *n)).collect();
-    join(&entries)
+    let mut out = String::from("[");
+    for (i, node) in site.reading_order.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&entry(site, *node));
+    }
+    out.push(']');
+    out
 }
 
 /// The index from its entries (`entry` of each node, in reading order).
