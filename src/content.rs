@@ -200,6 +200,16 @@ pub fn read_text(path: &Path) -> Result<String> {
 /// refusing symlink loops and links that lead outside `fence`.
 pub fn walk(dir: &Path, fence: &Path) -> Result<Vec<(PathBuf, String)>> {
     let fence = fs::canonicalize(fence).map_err(|e| Error::read(fence, e))?;
+    // The folder itself may be reached through a link (a linked themes/, say).
+    let real = fs::canonicalize(dir).map_err(|e| Error::read(dir, e))?;
+    if !real.starts_with(&fence) {
+        let msg = format!(
+            "this folder leads outside the project, to {}",
+            real.display()
+        );
+        let hint = "replace the link with a copy of the folder inside the project";
+        return Err(Error::Content(Diagnostic::file(dir, msg).with_hint(hint)));
+    }
     let mut files = Vec::new();
     let walker = WalkDir::new(dir).follow_links(true).sort_by_file_name();
     for entry in walker
@@ -472,14 +482,22 @@ fn parse_yaml<M: for<'de> Deserialize<'de>>(yaml: &str) -> std::result::Result<M
         let message = strip_yaml_positions(&full);
         let (line, col) = match (e.location(), opened_at(&full)) {
             (_, Some(opened)) => opened,
-            (Some(l), _) if !message.starts_with("invalid date") => {
-                (l.line().max(1), l.column().max(1))
-            }
+            (Some(l), _) if !message.starts_with("invalid date") => at_char(yaml, l.index()),
             _ => locate_value(yaml, &message),
         };
         let (message, hint) = explain_yaml(message);
         (line, col, message, hint)
     })
+}
+
+/// The 1-based line and column, counting lines by `\n` as the rest of rekindle does, of the
+/// `index`-th character (libyaml counts a lone CR, NEL, LS and PS as line breaks too).
+fn at_char(yaml: &str, index: usize) -> (usize, usize) {
+    let byte = yaml
+        .char_indices()
+        .nth(index)
+        .map_or(yaml.len(), |(b, _)| b);
+    crate::config::line_col(yaml, byte)
 }
 
 /// libyaml ends "… while parsing a flow sequence at line 2 column 7" with where the

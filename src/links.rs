@@ -212,7 +212,11 @@ impl Checker {
         let mut errors = Vec::new();
         for scan in scans {
             let here = page_path(&self.base_path, &scan.file);
+            let mut seen: HashMap<&str, usize> = HashMap::new();
             for link in &scan.links {
+                let count = seen.entry(link.as_str()).or_insert(0);
+                let nth = *count;
+                *count += 1;
                 let problem = match self.target(link, &here) {
                     Target::Outside => None,
                     Target::Broken(problem) => Some(problem),
@@ -224,7 +228,7 @@ impl Checker {
                     },
                 };
                 if let Some(problem) = problem {
-                    errors.push(report(scan, &origin(scan), link, problem));
+                    errors.push(report(scan, &origin(scan), (link, nth), problem));
                 }
             }
         }
@@ -275,8 +279,11 @@ fn page_path(base_path: &str, file: &str) -> String {
     }
 }
 
-fn report(scan: &Scan, origin: &Origin, link: &str, problem: String) -> Error {
-    let written = origin.markdown.iter().find(|l| l.dest == link);
+/// A broken link as an error; `nth` says which occurrence of it on the page this is, so that
+/// each of several equal links is located at its own place.
+fn report(scan: &Scan, origin: &Origin, (link, nth): (&str, usize), problem: String) -> Error {
+    let mut same = origin.markdown.iter().filter(|l| l.dest == link);
+    let written = same.clone().nth(nth).or_else(|| same.next_back());
     let d = match (written, &origin.source) {
         (Some(l), Some(source)) => {
             let line = origin.body_line + l.line - 1;
