@@ -139,6 +139,20 @@ impl Server {
         self.stdout.lock().unwrap().clone()
     }
 
+    /// The server's resident memory (KiB) and thread count, from /proc.
+    fn resources(&self) -> (u64, u64) {
+        let status = fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        let field = |name: &str| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(name))
+                .and_then(|v| v.split_whitespace().next())
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0)
+        };
+        (field("VmRSS:"), field("Threads:"))
+    }
+
     fn stderr(&self) -> String {
         self.stderr.lock().unwrap().clone()
     }
@@ -1219,11 +1233,13 @@ fn load_many_streams_and_requests_with_a_stalled_client() {
     let _serial = alone();
     const STREAMS: usize = 20;
     const THREADS: usize = 50;
-    const LOAD: Duration = Duration::from_secs(5);
+    const LOAD: Duration = Duration::from_secs(10);
+    const EDITS: usize = 100;
 
     let site = new_site();
     let server = Server::start(&site);
     let port = server.port;
+    let (rss_before, threads_before) = server.resources();
 
     // A client that opens a stream and never reads from it.
     let mut stalled = connect(port).unwrap();
@@ -1283,9 +1299,16 @@ fn load_many_streams_and_requests_with_a_stalled_client() {
         .collect();
 
     let started = Instant::now();
-    std::thread::sleep(LOAD / 2);
-    // An edit in the middle of the load reaches every reading stream.
-    site.write(FIRST, first_page("Edited under load."));
+    // The content is edited 100 times while the clients fetch pages.
+    for n in 1..=EDITS {
+        site.write(FIRST, first_page(&format!("Edit number {n} under load.")));
+        std::thread::sleep(LOAD.mul_f64(0.8) / EDITS as u32);
+    }
+    // Every reading stream hears of the last one, and the page is not stale.
+    let last = format!("Edit number {EDITS} under load.");
+    server.wait_page(FIRST_URL, "the last edit under load", |r| {
+        r.text().contains(&last)
+    });
     for (i, s) in streams.iter_mut().enumerate() {
         let e = s.wait_for("reload");
         assert!(!e.data.is_empty(), "stream {i}");
@@ -1310,7 +1333,7 @@ fn load_many_streams_and_requests_with_a_stalled_client() {
         &failures[..failures.len().min(5)]
     );
     assert!(ok > 0, "no request succeeded");
-    assert!(server.get(FIRST_URL).text().contains("Edited under load."));
+    assert!(server.get(FIRST_URL).text().contains(&last));
 
     // The stalled client still does not hold the others up on the next edit.
     site.write(FIRST, first_page("Edited again."));
@@ -1318,8 +1341,122 @@ fn load_many_streams_and_requests_with_a_stalled_client() {
         s.wait_for("reload");
     }
     drop(stalled);
+    drop(streams);
+    // Once the clients are gone, the threads they used are gone too, and memory is flat.
+    let settled = poll(Duration::from_secs(20), || {
+        let (rss, threads) = server.resources();
+        (threads <= threads_before + 2).then_some((rss, threads))
+    });
+    let (rss_after, threads_after) = settled.unwrap_or_else(|| server.resources());
+    eprintln!(
+        "load: before {rss_before} KiB, {threads_before} threads; after {rss_after} KiB, {threads_after} threads"
+    );
+    assert!(
+        threads_after <= threads_before + 2,
+        "threads {threads_before} -> {threads_after}"
+    );
+    assert!(
+        rss_after < rss_before * 2 + 20_000,
+        "memory {rss_before} KiB -> {rss_after} KiB"
+    );
     drop(server);
     assert!(!site.public().exists(), "serve created the build dir");
+}
+
+/// 100 clients that send their headers one byte a second do not delay a normal request.
+#[test]
+fn slow_clients_do_not_delay_others() {
+    let _serial = alone();
+    let site = new_site();
+    let server = Server::start(&site);
+    let stop = Arc::new(AtomicBool::new(false));
+    let slow: Vec<_> = (0..100)
+        .map(|_| {
+            let (stop, port) = (Arc::clone(&stop), server.port);
+            std::thread::spawn(move || {
+                let Ok(mut s) = connect(port) else { return };
+                for byte in b"GET /guide/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    .iter()
+                    .cycle()
+                {
+                    if stop.load(Ordering::Relaxed) || s.write_all(&[*byte]).is_err() {
+                        return;
+                    }
+                    std::thread::sleep(Duration::from_secs(1));
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_secs(2));
+    let mut times: Vec<Duration> = (0..9)
+        .map(|_| {
+            let started = Instant::now();
+            server.get(FIRST_URL).assert_status(200);
+            started.elapsed()
+        })
+        .collect();
+    times.sort();
+    stop.store(true, Ordering::Relaxed);
+    for t in slow {
+        let _ = t.join();
+    }
+    eprintln!(
+        "with 100 slow clients, a request takes {:?} (median)",
+        times[4]
+    );
+    assert!(
+        times[4] < Duration::from_millis(100),
+        "median {:?}",
+        times[4]
+    );
+}
+
+/// 1,000 rebuilds in a row leak neither memory nor threads.
+#[test]
+fn a_thousand_rebuilds_leak_nothing() {
+    let _serial = alone();
+    let site = new_site();
+    let server = Server::start(&site);
+    let mut events = server.events();
+    let mut measure = Vec::new();
+    for n in 1..=1000 {
+        site.write(FIRST, first_page(&format!("Rebuild number {n}.")));
+        events.wait_for("reload");
+        if n == 100 || n == 1000 {
+            measure.push(server.resources());
+        }
+    }
+    let ((rss_100, threads_100), (rss_1000, threads_1000)) = (measure[0], measure[1]);
+    eprintln!(
+        "after 100 rebuilds {rss_100} KiB, {threads_100} threads; after 1,000 {rss_1000} KiB, {threads_1000} threads"
+    );
+    assert_eq!(threads_1000, threads_100, "threads");
+    assert!(
+        rss_1000 < rss_100 + 4096,
+        "memory grew from {rss_100} KiB to {rss_1000} KiB"
+    );
+}
+
+/// Ctrl-C ends the server at once and leaves nothing behind.
+#[test]
+fn ctrl_c_ends_it_cleanly() {
+    let _serial = alongside_others();
+    let site = new_site();
+    let mut server = Server::start(&site);
+    let pid = server.child.id().to_string();
+    let sent = Command::new("kill").args(["-INT", &pid]).status().unwrap();
+    assert!(sent.success());
+    let ended = poll(Duration::from_secs(3), || {
+        server.child.try_wait().ok().flatten()
+    });
+    assert!(ended.is_some(), "serve still runs 3 s after Ctrl-C");
+    assert!(!site.public().exists(), "nothing written");
+    let leftovers: Vec<_> = fs::read_dir(site.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ use pulldown_cmark::{Options, Parser, html};
 
 pub fn run(content: &Path, out: &Path) -> Duration {
     let started = Instant::now();
-    let _ = fs::remove_dir_all(out);
     fs::create_dir_all(out).expect("floor output folder");
     let options = Options::ENABLE_TABLES
         | Options::ENABLE_FOOTNOTES

@@ -82,10 +82,25 @@ fn measure(
         std::fs::write(file, edit(&original, i)).expect("write");
         wait_for(&mut reader, "event: reload");
         times.push(started.elapsed());
+        // A save can reach the watcher as two bursts: let a second rebuild (if any) finish
+        // and drop its events, so the next edit waits for its own.
+        drain(&mut reader);
     }
     std::fs::write(file, original).expect("restore");
     times.sort();
     times[times.len() / 2]
+}
+
+fn drain(reader: &mut BufReader<TcpStream>) {
+    std::thread::sleep(Duration::from_millis(150));
+    reader
+        .get_ref()
+        .set_read_timeout(Some(Duration::from_millis(50)))
+        .expect("timeout");
+    let mut line = String::new();
+    while reader.read_line(&mut line).is_ok_and(|n| n > 0) {
+        line.clear();
+    }
 }
 
 fn wait_for(reader: &mut BufReader<TcpStream>, wanted: &str) {
