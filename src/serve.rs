@@ -192,7 +192,7 @@ fn bind(opts: &ServeOptions) -> Result<tiny_http::Server> {
             "warning: listening on {host}: other machines on your network can open this preview"
         );
     }
-    tiny_http::Server::http((host, opts.port)).map_err(|e| {
+    listen((host, opts.port).into()).map_err(|e| {
         let in_use = e
             .downcast_ref::<std::io::Error>()
             .is_some_and(|io| io.kind() == std::io::ErrorKind::AddrInUse);
@@ -208,6 +208,21 @@ fn bind(opts: &ServeOptions) -> Result<tiny_http::Server> {
             }
         }
     })
+}
+
+/// A listening socket with Nagle's algorithm off (accepted connections inherit it): tiny_http
+/// writes a response's headers and body separately, and with Nagle on, the body would wait
+/// for the client's delayed acknowledgement of the headers (40 ms a request).
+fn listen(
+    addr: std::net::SocketAddr,
+) -> std::result::Result<tiny_http::Server, Box<dyn std::error::Error + Send + Sync>> {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
+    socket.set_reuse_address(true)?;
+    socket.set_tcp_nodelay(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(1024)?;
+    tiny_http::Server::from_listener(std::net::TcpListener::from(socket), None)
 }
 
 fn display_host(host: &str) -> String {
