@@ -481,7 +481,7 @@ fn parse_yaml<M: for<'de> Deserialize<'de>>(yaml: &str) -> std::result::Result<M
         let full = e.to_string();
         let message = strip_yaml_positions(&full);
         let (line, col) = match (e.location(), opened_at(&full)) {
-            (_, Some(opened)) => opened,
+            (_, Some((line, col))) => at_char(yaml, libyaml_index(yaml, line, col)),
             (Some(l), _) if !message.starts_with("invalid date") => at_char(yaml, l.index()),
             _ => locate_value(yaml, &message),
         };
@@ -498,6 +498,28 @@ fn at_char(yaml: &str, index: usize) -> (usize, usize) {
         .nth(index)
         .map_or(yaml.len(), |(b, _)| b);
     crate::config::line_col(yaml, byte)
+}
+
+/// The character index of libyaml's 1-based `line` and `col`: libyaml counts `\r\n`, a lone
+/// `\r`, `\n`, NEL, LS and PS each as one line break.
+fn libyaml_index(yaml: &str, line: usize, col: usize) -> usize {
+    let mut current = 1;
+    let mut chars = yaml.chars().enumerate().peekable();
+    while current < line {
+        let Some((_, c)) = chars.next() else {
+            return yaml.chars().count();
+        };
+        let is_break = match c {
+            '\r' => {
+                chars.next_if(|(_, n)| *n == '\n');
+                true
+            }
+            '\n' | '\u{85}' | '\u{2028}' | '\u{2029}' => true,
+            _ => false,
+        };
+        current += usize::from(is_break);
+    }
+    chars.peek().map_or(yaml.chars().count(), |(i, _)| i + col.saturating_sub(1))
 }
 
 /// libyaml ends "… while parsing a flow sequence at line 2 column 7" with where the
