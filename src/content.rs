@@ -519,7 +519,9 @@ fn libyaml_index(yaml: &str, line: usize, col: usize) -> usize {
         };
         current += usize::from(is_break);
     }
-    chars.peek().map_or(yaml.chars().count(), |(i, _)| i + col.saturating_sub(1))
+    chars
+        .peek()
+        .map_or(yaml.chars().count(), |(i, _)| i + col.saturating_sub(1))
 }
 
 /// libyaml ends "… while parsing a flow sequence at line 2 column 7" with where the
