@@ -11,6 +11,8 @@ use std::sync::Arc;
 use resvg::tiny_skia::{Pixmap, Transform};
 use resvg::usvg::{Options, Tree, fontdb};
 
+use crate::feeds::xml_escape;
+
 /// Card width in pixels (the Open Graph 1.91:1 size).
 const WIDTH: u32 = 1200;
 /// Card height in pixels.
@@ -294,22 +296,6 @@ fn char_em(c: char) -> f32 {
         c if c >= '\u{2E80}' => 1.1,
         _ => 0.72,
     }
-}
-
-/// Escapes text for XML content and attribute values.
-fn xml_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -62,20 +62,12 @@ pub fn rewrite_attributes(
         if let Some(new) = change(attr, &decode_entities(value)) {
             let start = value.as_ptr() as usize - base;
             out.push_str(&html[copied..start]);
-            out.push_str(&escape_attribute(&new));
+            out.push_str(&crate::feeds::xml_escape(&new));
             copied = start + value.len();
         }
     });
     out.push_str(&html[copied..]);
     out
-}
-
-fn escape_attribute(value: &str) -> String {
-    value
-        .replace('&', "&amp;")
-        .replace('"', "&quot;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }
 
 /// Calls `found` with the name and raw value of every attribute of every tag.
