@@ -83,7 +83,7 @@ pub fn view(site: &Site) -> AllView<'_> {
                 kind,
                 depth: depth(site, node),
                 number,
-                content: demote(&relink(html, prefix, &anchors)),
+                content: demote(&without_self_links(&relink(html, prefix, &anchors))),
                 figures: crate::views::figures(figures),
                 notes: notes(site, node, &mut endnotes),
             }
@@ -130,6 +130,26 @@ fn relink(html: &str, prefix: &str, anchors: &HashMap<&str, String>) -> String {
         }
         _ => None,
     })
+}
+
+/// Drops the headings' `#` self-links: on one long page they only add weight (the contents
+/// list links to every part).
+fn without_self_links(html: &str) -> String {
+    const START: &str = "<a class=\"anchor\" href=\"";
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(at) = rest.find(START) {
+        out.push_str(&rest[..at]);
+        match rest[at..].find("</a>") {
+            Some(end) => rest = &rest[at + end + "</a>".len()..],
+            None => {
+                rest = &rest[at..];
+                break;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Moves the part's headings one level down (h2 -> h3 ...), under the part's own h2.
