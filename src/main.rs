@@ -91,24 +91,27 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let (dir, overrides, mode) = match cli.command {
+    report(run(Cli::parse().command))
+}
+
+/// Runs one command; what it prints on success it prints here, errors are the caller's.
+fn run(command: Command) -> rekindle::Result<()> {
+    let (dir, overrides, mode) = match command {
         Command::Init { dir, title } => {
-            let outcome = rekindle::scaffold::init(&dir, title.as_deref()).map(|files| {
-                println!(
-                    "Created a guide in {} ({} files)",
-                    dir.display(),
-                    files.len()
-                );
-                println!("Preview it with: rekindle serve {}", dir.display());
-            });
-            return report(outcome);
+            let files = rekindle::scaffold::init(&dir, title.as_deref())?;
+            println!(
+                "Created a guide in {} ({} files)",
+                dir.display(),
+                files.len()
+            );
+            println!("Preview it with: rekindle serve {}", dir.display());
+            return Ok(());
         }
         Command::New { path, title, dir } => {
-            let outcome = rekindle::load_config(&dir, &Overrides::default())
-                .and_then(|config| rekindle::scaffold::new_file(&config, &path, &title))
-                .map(|file| println!("Created {}", file.display()));
-            return report(outcome);
+            let config = rekindle::load_config(&dir, &Overrides::default())?;
+            let file = rekindle::scaffold::new_file(&config, &path, &title)?;
+            println!("Created {}", file.display());
+            return Ok(());
         }
         Command::Serve {
             dir,
@@ -123,7 +126,7 @@ fn main() -> ExitCode {
                 open,
                 drafts,
             };
-            return report(rekindle::serve::serve(&dir, &opts));
+            return rekindle::serve::serve(&dir, &opts);
         }
         Command::Build {
             dir,
@@ -132,41 +135,38 @@ fn main() -> ExitCode {
             drafts,
             strict,
             manifest,
-        } => (
-            dir,
-            Overrides {
+        } => {
+            let overrides = Overrides {
                 dest_dir,
                 base_url,
                 drafts,
                 strict,
                 manifest,
-            },
-            Mode::Build,
-        ),
+            };
+            (dir, overrides, Mode::Build)
+        }
         Command::Check {
             dir,
             drafts,
             strict,
-        } => (
-            dir,
-            Overrides {
+        } => {
+            let overrides = Overrides {
                 drafts,
                 strict,
                 ..Overrides::default()
-            },
-            Mode::Check,
-        ),
+            };
+            (dir, overrides, Mode::Check)
+        }
     };
-    let outcome = rekindle::build(&dir, &overrides, mode).map(|summary| {
-        for warning in &summary.warnings {
-            eprintln!("warning: {warning}");
-        }
-        match mode {
-            Mode::Build => println!("Built {summary} -> {}", summary.dest.display()),
-            Mode::Check => println!("Checked {summary}: no problems found"),
-        }
-    });
-    report(outcome)
+    let summary = rekindle::build(&dir, &overrides, mode)?;
+    for warning in &summary.warnings {
+        eprintln!("warning: {warning}");
+    }
+    match mode {
+        Mode::Build => println!("Built {summary} -> {}", summary.dest.display()),
+        Mode::Check => println!("Checked {summary}: no problems found"),
+    }
+    Ok(())
 }
 
 /// Exit status 0, or 1 after printing every error once.

@@ -269,7 +269,7 @@ fn place(
     mut cache: Option<&mut RenderCache>,
 ) -> Result<(Vec<Section>, Vec<Page>)> {
     let base = &config.base.path;
-    let mut docs = content.sections;
+    let mut docs = std::mem::take(&mut content.sections);
     docs.sort_by(|a, b| a.rel.cmp(&b.rel));
     if docs.first().is_none_or(|d| d.rel != "_index.md") {
         let path = crate::config::join(&config.content_dir, std::path::Path::new("_index.md"));
@@ -282,24 +282,7 @@ fn place(
         .enumerate()
         .map(|(i, d)| (parent_dir(&d.rel).to_string(), i))
         .collect();
-    let mut page_sections = Vec::with_capacity(content.pages.len());
-    let mut errors = Vec::new();
-    for p in &content.pages {
-        let dir = parent_dir(&p.rel);
-        match dirs.get(dir) {
-            Some(&s) => page_sections.push(s),
-            None => errors.push(Error::Content(
-                Diagnostic::file(&p.path, format!("the folder `{dir}` is not a section"))
-                    .with_hint(format!(
-                        "add `{dir}/_index.md` with a `title` to make it one"
-                    )),
-            )),
-        }
-    }
-    errors.extend(content.pages.iter().filter_map(|d| check_sources(d)));
-    if let Some(e) = Error::from_list(errors) {
-        return Err(e);
-    }
+    let page_sections = sections_of_pages(&content.pages, &dirs)?;
     let index = link_index(&docs, &content.pages, base);
     let opts = config.markdown;
     if let Some(cache) = cache.as_deref_mut() {
@@ -326,42 +309,82 @@ fn place(
     let sections = docs
         .into_iter()
         .zip(rendered_sections)
-        .map(|(doc, rendered)| {
-            let dir = parent_dir(&doc.rel).to_string();
-            let parent = ancestor_section(&dir, &dirs);
-            Section {
-                path: dir_path(base, &dir),
-                file: dir_file(&dir),
-                dir,
-                doc,
-                rendered,
-                parent,
-                pages: Vec::new(),
-                children: Vec::new(),
-                order: 0,
-            }
-        })
+        .map(|(doc, rendered)| new_section(base, doc, rendered, &dirs))
         .collect();
     let pages = content
         .pages
         .into_iter()
         .zip(rendered_pages)
         .zip(page_sections)
-        .map(|((doc, rendered), section)| {
-            let url_dir = page_dir(&doc);
-            Page {
-                path: dir_path(base, &url_dir),
-                file: dir_file(&url_dir),
-                doc,
-                rendered,
-                section,
-                position: 0,
-                order: 0,
-                tags: Vec::new(),
-            }
-        })
+        .map(|((doc, rendered), section)| new_page(base, doc, rendered, section))
         .collect();
     Ok((sections, pages))
+}
+
+/// The section of each page (the `_index.md` of its folder), and each statistic's source:
+/// every problem at once.
+fn sections_of_pages(
+    pages: &[Arc<Document<PageMeta>>],
+    dirs: &HashMap<String, usize>,
+) -> Result<Vec<usize>> {
+    let mut sections = Vec::with_capacity(pages.len());
+    let mut errors = Vec::new();
+    for p in pages {
+        let dir = parent_dir(&p.rel);
+        match dirs.get(dir) {
+            Some(&s) => sections.push(s),
+            None => errors.push(Error::Content(
+                Diagnostic::file(&p.path, format!("the folder `{dir}` is not a section"))
+                    .with_hint(format!(
+                        "add `{dir}/_index.md` with a `title` to make it one"
+                    )),
+            )),
+        }
+    }
+    errors.extend(pages.iter().filter_map(|d| check_sources(d)));
+    match Error::from_list(errors) {
+        Some(e) => Err(e),
+        None => Ok(sections),
+    }
+}
+
+fn new_section(
+    base: &str,
+    doc: Arc<Document<SectionMeta>>,
+    rendered: Arc<Rendered>,
+    dirs: &HashMap<String, usize>,
+) -> Section {
+    let dir = parent_dir(&doc.rel).to_string();
+    Section {
+        path: dir_path(base, &dir),
+        file: dir_file(&dir),
+        parent: ancestor_section(&dir, dirs),
+        dir,
+        doc,
+        rendered,
+        pages: Vec::new(),
+        children: Vec::new(),
+        order: 0,
+    }
+}
+
+fn new_page(
+    base: &str,
+    doc: Arc<Document<PageMeta>>,
+    rendered: Arc<Rendered>,
+    section: usize,
+) -> Page {
+    let url_dir = page_dir(&doc);
+    Page {
+        path: dir_path(base, &url_dir),
+        file: dir_file(&url_dir),
+        doc,
+        rendered,
+        section,
+        position: 0,
+        order: 0,
+        tags: Vec::new(),
+    }
 }
 
 /// A statistic is never published without its source, and a source needs a web address.
