@@ -36,7 +36,7 @@ pub fn config(config: &Config) -> ConfigView<'_> {
 pub struct SiteView<'a> {
     tags_path: &'a str,
     sections: Vec<SectionSummary<'a>>,
-    tags: Vec<TagSummary<'a>>,
+    tags: Vec<TagView<'a, LinkView<'a>>>,
     reading_order: Vec<NavItem<'a>>,
 }
 
@@ -79,23 +79,25 @@ struct TagRef<'a> {
     path: &'a str,
 }
 
-/// A tag in `site.tags`: its pages as links only, so the site-wide context stays small.
+/// A tag and its pages: as `{title, path}` links in `site.tags` (so the site-wide context
+/// stays small), as page summaries in `tag` (tag.html).
 #[derive(Serialize)]
-struct TagSummary<'a> {
+pub struct TagView<'a, P> {
     name: &'a str,
     slug: &'a str,
     path: &'a str,
     permalink: String,
-    pages: Vec<LinkView<'a>>,
+    pages: Vec<P>,
 }
 
-#[derive(Serialize)]
-pub struct TagView<'a> {
-    name: &'a str,
-    slug: &'a str,
-    path: &'a str,
-    permalink: String,
-    pages: Vec<PageSummary<'a>>,
+fn tag_view<'a, P>(config: &Config, tag: &'a Tag, page: impl Fn(usize) -> P) -> TagView<'a, P> {
+    TagView {
+        name: &tag.name,
+        slug: &tag.slug,
+        path: &tag.path,
+        permalink: config.base.permalink(&tag.path),
+        pages: tag.pages.iter().map(|&p| page(p)).collect(),
+    }
 }
 
 /// Title and path of a neighbour or an ancestor.
@@ -194,17 +196,7 @@ pub fn site<'a>(config: &'a Config, site: &'a Site) -> SiteView<'a> {
     let tags = site
         .tags
         .iter()
-        .map(|tag| TagSummary {
-            name: &tag.name,
-            slug: &tag.slug,
-            path: &tag.path,
-            permalink: config.base.permalink(&tag.path),
-            pages: tag
-                .pages
-                .iter()
-                .map(|&p| link(site, Node::Page(p)))
-                .collect(),
-        })
+        .map(|tag| tag_view(config, tag, |p| link(site, Node::Page(p))))
         .collect();
     let reading_order = site
         .reading_order
@@ -467,19 +459,8 @@ pub fn section<'a>(config: &'a Config, site: &'a Site, s: usize) -> SectionView<
     }
 }
 
-pub fn tag<'a>(config: &'a Config, site: &'a Site, t: usize) -> TagView<'a> {
-    let tag = &site.tags[t];
-    TagView {
-        name: &tag.name,
-        slug: &tag.slug,
-        path: &tag.path,
-        permalink: config.base.permalink(&tag.path),
-        pages: tag
-            .pages
-            .iter()
-            .map(|&p| page_summary(config, site, p))
-            .collect(),
-    }
+pub fn tag<'a>(config: &'a Config, site: &'a Site, t: usize) -> TagView<'a, PageSummary<'a>> {
+    tag_view(config, &site.tags[t], |p| page_summary(config, site, p))
 }
 
 pub fn page_meta<'a>(config: &'a Config, page: &'a Page) -> Meta<'a> {
