@@ -2,6 +2,12 @@
 //! (whole process, median of several runs, peak memory), the Markdown-only floor measured in
 //! the same run, serve's save-to-reload latency, and Hugo or Zola when they are on the PATH.
 //! `BENCH_SIZES=100,1000` limits the sizes; `BENCH_RUNS` sets the number of cold builds.
+//!
+//! Every cold build (rekindle, the floor, Hugo, Zola) writes into a folder of its own that
+//! never existed, and no output is deleted until the benchmark ends. Deleting thousands of
+//! files just before creating thousands more makes the creation several times slower on
+//! some file systems (ext4 without a journal checks each free inode for a recent deletion),
+//! which would measure the file system's bookkeeping, not the generator.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 // wait4() is the one way to read a child's peak memory; the crate itself denies unsafe code.
@@ -48,6 +54,8 @@ fn main() {
     );
     println!("|---:|---:|---:|---:|---:|---:|---:|---:|");
     let mut rows = Vec::new();
+    // Kept until the end: see the module's note on deleting output.
+    let mut sites = Vec::new();
     for &n in &sizes {
         let dir = tempfile::tempdir().expect("temp dir");
         corpus::generate(dir.path(), n, 42).expect("generate the corpus");
@@ -58,9 +66,8 @@ fn main() {
         let (time, rss) = cold_builds(dir.path(), runs);
         let floor = median(
             (0..runs)
-                .map(|_| {
-                    let out = dir.path().join("floor-out");
-                    let _ = std::fs::remove_dir_all(&out);
+                .map(|run| {
+                    let out = dir.path().join(format!("floor-out-{run}"));
                     floor::run(&dir.path().join("content"), &out)
                 })
                 .collect(),
@@ -78,7 +85,8 @@ fn main() {
             ms(template),
         );
         rows.push((n, time));
-        others(dir.path(), n, runs);
+        others(dir.path(), n, runs, &mut sites);
+        sites.push(dir);
     }
     if let (Some(small), Some(big)) = (
         rows.iter().find(|r| r.0 == 1000),
@@ -104,11 +112,9 @@ fn main() {
 fn cold_builds(site: &Path, runs: usize) -> (Duration, u64) {
     let mut times = Vec::new();
     let mut peak = 0;
-    for _ in 0..runs {
-        // Cold: an empty destination each time, cleared outside the timing (as for the
-        // floor and for Hugo and Zola).
-        let out = site.join("out");
-        let _ = std::fs::remove_dir_all(&out);
+    for run in 0..runs {
+        // Cold: a destination that does not exist yet (see the module's note).
+        let out = site.join(format!("out-{run}"));
         let started = Instant::now();
         let (ok, rss) = run_measured(Command::new(BIN).arg("build").arg(site).arg("-d").arg(&out));
         times.push(started.elapsed());
@@ -154,7 +160,8 @@ fn ms(d: Duration) -> String {
 }
 
 /// Hugo and Zola on the same content, when installed.
-fn others(site: &Path, n: usize, runs: usize) {
+/// Their outputs go into `keep`, deleted when the benchmark ends.
+fn others(site: &Path, n: usize, runs: usize, keep: &mut Vec<tempfile::TempDir>) {
     for tool in ["hugo", "zola"] {
         if Command::new(tool).arg("version").output().is_err()
             && Command::new(tool).arg("--version").output().is_err()
@@ -170,7 +177,6 @@ fn others(site: &Path, n: usize, runs: usize) {
                     "-s".into(),
                     dir.path().display().to_string(),
                     "-d".into(),
-                    dir.path().join("public").display().to_string(),
                 ]
             }
             _ => {
@@ -179,30 +185,36 @@ fn others(site: &Path, n: usize, runs: usize) {
                     "--root".into(),
                     dir.path().display().to_string(),
                     "build".into(),
-                    "-o".into(),
-                    dir.path().join("public").display().to_string(),
                     "--force".into(),
+                    "-o".into(),
                 ]
             }
         };
         let mut times = Vec::new();
         let mut peak = 0;
-        for _ in 0..runs.min(5) {
-            let _ = std::fs::remove_dir_all(dir.path().join("public"));
+        let mut failed = false;
+        for run in 0..runs.min(5) {
+            let out = dir.path().join(format!("public-{run}"));
+            let mut args = args.clone();
+            args.push(out.display().to_string());
             let started = Instant::now();
             let (ok, rss) = run_measured(Command::new(tool).args(&args));
             times.push(started.elapsed());
             peak = peak.max(rss);
             if !ok {
                 println!("  {tool}: build failed on the {n}-page corpus");
-                return;
+                failed = true;
+                break;
             }
         }
-        println!(
-            "  {tool}, {n} pages: {} ({:.1} MiB)",
-            ms(median(times)),
-            peak as f64 / 1024.0
-        );
+        if !failed {
+            println!(
+                "  {tool}, {n} pages: {} ({:.1} MiB)",
+                ms(median(times)),
+                peak as f64 / 1024.0
+            );
+        }
+        keep.push(dir);
     }
 }
 
