@@ -160,11 +160,12 @@ pub fn write_site(
     }
     let mut warnings = Vec::new();
     for name in &extras {
-        let text = extra_file(name, config, site);
-        if *name == "search-index.json" {
-            warnings.extend(search_budget(config, text.len()));
+        if *name == SEARCH_INDEX {
+            let size = sink.write_from(name, &|out| search::write_index(site, out))?;
+            warnings.extend(search_budget(config, size as usize));
+        } else {
+            sink.write(name, extra_file(name, config, site).as_bytes())?;
         }
-        sink.write(name, text.as_bytes())?;
     }
     scans.sort_by(|a, b| a.file.cmp(&b.file));
     let templates_dir = config::join(&config.theme_dir, Path::new("templates"));
@@ -225,7 +226,7 @@ fn render_into(
         let (links, ids) = links::scan(&out.html);
         sink.write(&out.file, out.html.as_bytes())?;
         let scan = Scan {
-            links: checker.triage(&out.file, links),
+            links: checker.triage(&out.file, links, &ids),
             node: out.node,
             template: out.template,
             file: out.file,
@@ -262,7 +263,7 @@ pub fn rewrite_site(
     } = previous;
     let memory = output::Memory::default();
     let fresh = render_into(config, site, renderer, &memory, checker, jobs)?;
-    memory.write("search-index.json", index.as_bytes())?;
+    memory.write(SEARCH_INDEX, index.as_bytes())?;
     files.extend(memory.into_files());
     for scan in fresh {
         match scans.binary_search_by(|s| s.file.cmp(&scan.file)) {
@@ -337,6 +338,9 @@ pub fn lint_or_fail(config: &Config, site: &Site) -> Result<Vec<String>> {
     Ok(found.iter().map(ToString::to_string).collect())
 }
 
+/// The search index's file, relative to the site root.
+const SEARCH_INDEX: &str = "search-index.json";
+
 /// A warning when the search index passes `[search] budget-kb`.
 fn search_budget(config: &Config, size: usize) -> Option<String> {
     let size = size as u64;
@@ -367,7 +371,7 @@ fn extra_files(config: &Config) -> Vec<&'static str> {
         "robots.txt",
         "atom.xml",
         ".nojekyll",
-        "search-index.json",
+        SEARCH_INDEX,
     ];
     if config.cname.is_some() {
         files.push("CNAME");
@@ -375,14 +379,12 @@ fn extra_files(config: &Config) -> Vec<&'static str> {
     files
 }
 
-/// The text of one of the `extra_files`, made only when it is written (the search index of
-/// a large site is large).
+/// The text of one of the `extra_files` but the search index (which is streamed).
 fn extra_file(name: &str, config: &Config, site: &Site) -> String {
     match name {
         "sitemap.xml" => feeds::sitemap(config, site),
         "robots.txt" => feeds::robots(config),
         "atom.xml" => feeds::atom(config, site),
-        "search-index.json" => search::index(site),
         "CNAME" => config
             .cname
             .as_ref()

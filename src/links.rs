@@ -176,14 +176,19 @@ impl Checker {
     }
 
     /// Keeps the links of `file` that need the whole site to judge (broken ones, and those
-    /// with an anchor); the others are fine and dropped, so that little is held in memory.
-    pub fn triage(&self, file: &str, mut links: Vec<String>) -> Vec<String> {
+    /// with an anchor on another page); the others are fine and dropped, so that little is
+    /// held in memory. `ids` are the ids of `file` itself.
+    pub fn triage(&self, file: &str, mut links: Vec<String>, ids: &[String]) -> Vec<String> {
         let here = page_path(&self.base_path, file);
         links.retain(|link| match self.target(link, &here) {
             Target::Outside => false,
+            Target::Found(target, fragment) if target == here => {
+                !ids.iter().any(|id| id == fragment) && !fragment.is_empty()
+            }
             Target::Found(_, fragment) => !fragment.is_empty(),
             Target::Broken(_) => true,
         });
+        links.shrink_to_fit();
         links
     }
 
@@ -362,9 +367,20 @@ mod tests {
         assert_eq!(
             checker.triage(
                 "index.html",
-                vec!["/g/steps/a/".into(), "/g/steps/a/#x".into(), "/nope".into()]
+                vec![
+                    "/g/steps/a/".into(),
+                    "/g/steps/a/#x".into(),
+                    "/nope".into(),
+                    "#top".into(),
+                    "#gone".into()
+                ],
+                &["top".to_string()]
             ),
-            vec!["/g/steps/a/#x".to_string(), "/nope".to_string()]
+            vec![
+                "/g/steps/a/#x".to_string(),
+                "/nope".to_string(),
+                "#gone".to_string()
+            ]
         );
         let bad = [
             scan_of(

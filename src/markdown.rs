@@ -24,13 +24,13 @@ pub struct Heading {
     pub line: usize,
 }
 
-/// The h2/h3 outline, nested.
+/// The h2/h3 outline, nested; made from the headings when a page is rendered.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct TocEntry {
+pub struct TocEntry<'a> {
     pub level: u8,
-    pub id: String,
-    pub title: String,
-    pub children: Vec<TocEntry>,
+    pub id: &'a str,
+    pub title: &'a str,
+    pub children: Vec<TocEntry<'a>>,
 }
 
 /// A link or image destination as written to the HTML (after rewriting), with where it stands in the Markdown body.
@@ -54,8 +54,6 @@ pub struct Rendered {
     pub html: String,
     /// Every heading (h1..h6), flat, document order.
     pub headings: Vec<Heading>,
-    /// Only h2 and h3: each h3 is a child of the h2 before it; an h3 with no h2 before it is top level.
-    pub toc: Vec<TocEntry>,
     /// Every Link and Image destination, in document order, after rewriting.
     pub links: Vec<Link>,
     /// Plain text of the first paragraph (markup stripped, whitespace collapsed, trimmed); "" if none.
@@ -111,15 +109,55 @@ pub fn render(body: &str, opts: &Options, rewrite: &dyn Fn(&str) -> Option<Strin
     };
     let mut out = String::with_capacity(body.len() * 3 / 2);
     html::push_html(&mut out, &mut events);
-    let toc = build_toc(&events.headings);
-    Rendered {
+    let mut rendered = Rendered {
         html: out,
         headings: events.headings,
-        toc,
         links: events.links,
         summary: events.summary_text,
         word_count: events.word_count,
         sections: events.sections,
+    };
+    rendered.shrink();
+    rendered
+}
+
+impl Rendered {
+    /// The table of contents: only h2 and h3, each h3 a child of the h2 before it; an h3
+    /// with no h2 before it is top level.
+    pub fn toc(&self) -> Vec<TocEntry<'_>> {
+        let mut toc: Vec<TocEntry> = Vec::new();
+        for h in self
+            .headings
+            .iter()
+            .filter(|h| h.level == 2 || h.level == 3)
+        {
+            let entry = TocEntry {
+                level: h.level,
+                id: &h.id,
+                title: &h.title,
+                children: Vec::new(),
+            };
+            match toc.last_mut() {
+                Some(parent) if h.level == 3 && parent.level == 2 => parent.children.push(entry),
+                _ => toc.push(entry),
+            }
+        }
+        toc
+    }
+
+    /// Gives back the spare capacity of its strings and lists: a site keeps the rendered
+    /// Markdown of every page until it is written, and text grown by appending holds up to
+    /// twice its length.
+    fn shrink(&mut self) {
+        self.html.shrink_to_fit();
+        self.headings.shrink_to_fit();
+        self.links.shrink_to_fit();
+        self.summary.shrink_to_fit();
+        self.sections.shrink_to_fit();
+        for section in &mut self.sections {
+            section.title.shrink_to_fit();
+            section.text.shrink_to_fit();
+        }
     }
 }
 
@@ -392,24 +430,6 @@ fn unique_id(ids: &mut HashMap<String, usize>, base: String) -> String {
     }
 }
 
-/// Nests h3 entries under the h2 before them; h1 and h4..h6 are left out.
-fn build_toc(headings: &[Heading]) -> Vec<TocEntry> {
-    let mut toc: Vec<TocEntry> = Vec::new();
-    for h in headings.iter().filter(|h| h.level == 2 || h.level == 3) {
-        let entry = TocEntry {
-            level: h.level,
-            id: h.id.clone(),
-            title: h.title.clone(),
-            children: Vec::new(),
-        };
-        match toc.last_mut() {
-            Some(parent) if h.level == 3 && parent.level == 2 => parent.children.push(entry),
-            _ => toc.push(entry),
-        }
-    }
-    toc
-}
-
 /// Appends `text`, turning whitespace runs into one space and dropping leading whitespace.
 fn push_collapsed(buf: &mut String, text: &str) {
     for c in text.chars() {
@@ -580,15 +600,10 @@ mod tests {
         let r = md(
             "### Orphan\n# Title\n## One\n### One A\n#### Deep\n### One B\n## Two\n# Other\n### Two A\n",
         );
-        let shape: Vec<(&str, Vec<&str>)> = r
-            .toc
+        let toc = r.toc();
+        let shape: Vec<(&str, Vec<&str>)> = toc
             .iter()
-            .map(|e| {
-                (
-                    e.id.as_str(),
-                    e.children.iter().map(|c| c.id.as_str()).collect(),
-                )
-            })
+            .map(|e| (e.id, e.children.iter().map(|c| c.id).collect()))
             .collect();
         assert_eq!(
             shape,
@@ -598,8 +613,8 @@ mod tests {
                 ("two", vec!["two-a"])
             ]
         );
-        assert_eq!(r.toc[0].level, 3);
-        assert_eq!(r.toc[1].title, "One");
+        assert_eq!(toc[0].level, 3);
+        assert_eq!(toc[1].title, "One");
         assert_eq!(r.headings.len(), 9);
     }
 

@@ -25,6 +25,34 @@ pub trait Sink: Sync {
     fn write(&self, rel: &str, bytes: &[u8]) -> Result<()>;
     /// Copies the file at `from` to `rel`.
     fn copy(&self, rel: &str, from: &Path) -> Result<()>;
+    /// Writes to `rel` what `fill` writes, and returns its size in bytes. A sink on disk
+    /// streams it, so that a large file is never held in memory whole.
+    fn write_from(&self, rel: &str, fill: &Fill) -> Result<u64> {
+        let mut bytes = Vec::new();
+        fill(&mut bytes).map_err(|e| Error::write(Path::new(rel), e))?;
+        self.write(rel, &bytes)?;
+        Ok(bytes.len() as u64)
+    }
+}
+
+/// Writes a file's contents to the writer it is given.
+pub type Fill<'a> = dyn Fn(&mut dyn Write) -> std::io::Result<()> + 'a;
+
+/// Counts the bytes written through it.
+struct Counted<W> {
+    inner: W,
+    count: u64,
+}
+
+impl<W: Write> Write for Counted<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.count += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 /// A sink that keeps nothing: `rekindle check`.
@@ -36,6 +64,14 @@ impl Sink for Discard {
     }
     fn copy(&self, _: &str, _: &Path) -> Result<()> {
         Ok(())
+    }
+    fn write_from(&self, rel: &str, fill: &Fill) -> Result<u64> {
+        let mut counted = Counted {
+            inner: std::io::sink(),
+            count: 0,
+        };
+        fill(&mut counted).map_err(|e| Error::write(Path::new(rel), e))?;
+        Ok(counted.count)
     }
 }
 
@@ -198,6 +234,21 @@ impl Sink for Staging {
             set_file_mode(&file, &path)?;
         }
         Ok(())
+    }
+
+    fn write_from(&self, rel: &str, fill: &Fill) -> Result<u64> {
+        let (file, path) = self.create_file(rel)?;
+        let mut out = Counted {
+            inner: std::io::BufWriter::with_capacity(1 << 16, file),
+            count: 0,
+        };
+        fill(&mut out)
+            .and_then(|()| out.flush())
+            .map_err(|e| Error::write(&path, e))?;
+        if self.chmod {
+            set_file_mode(out.inner.get_ref(), &path)?;
+        }
+        Ok(out.count)
     }
 
     fn copy(&self, rel: &str, from: &Path) -> Result<()> {

@@ -1,6 +1,8 @@
 //! The search index: every page's title and URL, and under each heading its anchor, its title
 //! and the start of its text, as compact JSON for the theme's search script. Pure.
 
+use std::io::{self, Write};
+
 use serde::Serialize;
 
 use crate::site::{Node, Site};
@@ -9,17 +11,17 @@ use crate::site::{Node, Site};
 #[derive(Serialize)]
 struct Entry<'a>(&'a str, &'a str, Vec<(&'a str, &'a str, &'a str)>);
 
-/// The index of the whole site, in reading order.
-pub fn index(site: &Site) -> String {
-    let mut out = String::from("[");
+/// Writes the index of the whole site, in reading order, entry by entry: a large site's
+/// index is never held in memory whole.
+pub fn write_index(site: &Site, out: &mut dyn Write) -> io::Result<()> {
+    out.write_all(b"[")?;
     for (i, node) in site.reading_order.iter().enumerate() {
         if i > 0 {
-            out.push(',');
+            out.write_all(b",")?;
         }
-        out.push_str(&entry(site, *node));
+        serde_json::to_writer(&mut *out, &entry_of(site, *node))?;
     }
-    out.push(']');
-    out
+    out.write_all(b"]")
 }
 
 /// The index from its entries (`entry` of each node, in reading order).
@@ -33,6 +35,10 @@ pub fn join(entries: &[String]) -> String {
 
 /// One node's entry, as JSON.
 pub fn entry(site: &Site, node: Node) -> String {
+    serde_json::to_string(&entry_of(site, node)).unwrap_or_else(|_| "[]".to_string())
+}
+
+fn entry_of(site: &Site, node: Node) -> Entry<'_> {
     let (title, path, rendered) = match node {
         Node::Page(p) => {
             let page = &site.pages[p];
@@ -49,5 +55,5 @@ pub fn entry(site: &Site, node: Node) -> String {
         .filter(|s| !s.text.is_empty() || !s.title.is_empty())
         .map(|s| (s.id.as_str(), s.title.as_str(), s.text.trim_end()))
         .collect();
-    serde_json::to_string(&Entry(title, path, parts)).unwrap_or_else(|_| "[]".to_string())
+    Entry(title, path, parts)
 }

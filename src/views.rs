@@ -49,6 +49,8 @@ struct NavItem<'a> {
     number: usize,
 }
 
+/// A section in `site.sections`. Its pages are short `PageLink`s: this is in the context of
+/// every render, so it stays small (the full summaries are in `section.pages`).
 #[derive(Serialize)]
 struct SectionSummary<'a> {
     title: &'a str,
@@ -56,7 +58,14 @@ struct SectionSummary<'a> {
     path: &'a str,
     permalink: String,
     weight: i64,
-    pages: Vec<PageSummary<'a>>,
+    pages: Vec<PageLink<'a>>,
+}
+
+#[derive(Serialize)]
+struct PageLink<'a> {
+    title: &'a str,
+    description: &'a str,
+    path: &'a str,
 }
 
 #[derive(Serialize)]
@@ -130,7 +139,7 @@ pub struct PageView<'a> {
     description: &'a str,
     summary: &'a str,
     content: &'a str,
-    toc: &'a [TocEntry],
+    toc: Vec<TocEntry<'a>>,
     path: &'a str,
     permalink: String,
     date: Option<Date>,
@@ -160,7 +169,7 @@ pub struct SectionView<'a> {
     title: &'a str,
     description: &'a str,
     content: &'a str,
-    toc: &'a [TocEntry],
+    toc: Vec<TocEntry<'a>>,
     path: &'a str,
     permalink: String,
     pages: Vec<PageSummary<'a>>,
@@ -247,21 +256,25 @@ fn depth(site: &Site, mut section: usize) -> usize {
 }
 
 fn section_summary<'a>(
-    config: &'a Config,
+    config: &Config,
     site: &'a Site,
     section: &'a Section,
 ) -> SectionSummary<'a> {
+    let page_link = |p: usize| {
+        let page = &site.pages[p];
+        PageLink {
+            title: &page.doc.meta.title,
+            description: page.doc.meta.description.as_deref().unwrap_or(""),
+            path: &page.path,
+        }
+    };
     SectionSummary {
         title: &section.doc.meta.title,
         description: section.doc.meta.description.as_deref().unwrap_or(""),
         path: &section.path,
-        permalink: String::new(),
+        permalink: config.base.permalink(&section.path),
         weight: section.doc.meta.weight,
-        pages: section
-            .pages
-            .iter()
-            .map(|&p| page_summary(config, site, p))
-            .collect(),
+        pages: section.pages.iter().map(|&p| page_link(p)).collect(),
     }
 }
 
@@ -354,7 +367,7 @@ pub fn page<'a>(config: &'a Config, site: &'a Site, p: usize) -> PageView<'a> {
         description: meta.description.as_deref().unwrap_or(""),
         summary: summary(page),
         content: &page.rendered.html,
-        toc: &page.rendered.toc,
+        toc: page.rendered.toc(),
         path: &page.path,
         permalink: config.base.permalink(&page.path),
         date: meta.date,
@@ -437,7 +450,7 @@ pub fn section<'a>(config: &'a Config, site: &'a Site, s: usize) -> SectionView<
         title: &section.doc.meta.title,
         description: section.doc.meta.description.as_deref().unwrap_or(""),
         content: &section.rendered.html,
-        toc: &section.rendered.toc,
+        toc: section.rendered.toc(),
         path: &section.path,
         permalink: config.base.permalink(&section.path),
         pages: section

@@ -200,6 +200,24 @@ fn tags_link_to_their_pages() {
 }
 
 #[test]
+fn site_sections_list_their_pages_as_links() {
+    let site = Site::new("basic");
+    site.write(
+        "themes/default/templates/index.html",
+        "{% for s in site.sections %}<section data-permalink=\"{{ s.permalink }}\"><h2>{{ s.title }}</h2>\
+         {% for p in s.pages %}<a href=\"{{ p.path }}\">{{ p.title }}</a>: {{ p.description }}|{% endfor %}\
+         </section>{% endfor %}",
+    );
+    let files = build(&site, &[]);
+    assert_eq!(
+        text(&files, "index.html"),
+        "<section data-permalink=\"https://example.github.io/guide/guide/\"><h2>The guide</h2>\
+         <a href=\"/guide/guide/first/\">First page</a>: The first page of the fixture guide.|\
+         <a href=\"/guide/guide/second/\">Second page</a>: The second page of the fixture guide.|</section>"
+    );
+}
+
+#[test]
 fn atom_feed_lists_only_dated_pages() {
     let site = Site::new("basic");
     let atom = text(&build(&site, &[]), "atom.xml");

@@ -172,6 +172,21 @@ fn broken_anchor() {
 }
 
 #[test]
+fn broken_anchor_on_the_same_page() {
+    assert_case_fails_with(
+        |s| {
+            s.write(
+                FIRST,
+                "---\ntitle: First\n---\n\n## Face reality\n\n## Face reality\n\nSee [above](#face-reality) and [below](#nowhere).\n",
+            )
+        },
+        "error: content/guide/01-first.md:9:32: broken link `#nowhere`: `/guide/guide/first/` has no anchor `#nowhere`
+  = help: check the path; an anchor is the id of a heading on the target page
+",
+    );
+}
+
+#[test]
 fn missing_template() {
     assert_case_fails(
         "missing-template",
