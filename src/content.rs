@@ -182,6 +182,13 @@ pub struct Theme {
     pub statics: Vec<(Asset, Vec<u8>)>,
 }
 
+impl Theme {
+    /// True when the theme has a template of that name.
+    pub fn has_template(&self, name: &str) -> bool {
+        self.templates.iter().any(|(n, _, _)| n == name)
+    }
+}
+
 /// Reads a whole UTF-8 text file; invalid UTF-8 is reported with its line and column.
 pub fn read_text(path: &Path) -> Result<String> {
     let bytes = fs::read(path).map_err(|e| Error::read(path, e))?;

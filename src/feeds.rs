@@ -1,6 +1,7 @@
-//! The machine-readable files of the site: sitemap.xml, robots.txt and the Atom feed. Pure.
+//! The machine-readable files of the site: sitemap.xml, robots.txt and the Atom feed,
+//! written to any `io::Write` (a large site's feeds are streamed to disk).
 
-use std::fmt::Write;
+use std::io::{self, Write};
 
 use crate::config::Config;
 use crate::site::{Node, Site};
@@ -22,10 +23,10 @@ pub fn xml_escape(text: &str) -> String {
 }
 
 /// Every page and section, in reading order, with the last date the content gives.
-pub fn sitemap(config: &Config, site: &Site) -> String {
-    let mut out = String::from(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
-    );
+pub fn sitemap(config: &Config, site: &Site, out: &mut dyn Write) -> io::Result<()> {
+    out.write_all(
+        b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    )?;
     for node in &site.reading_order {
         let (path, date) = match *node {
             Node::Section(s) => (&site.sections[s].path, None),
@@ -35,17 +36,16 @@ pub fn sitemap(config: &Config, site: &Site) -> String {
             }
         };
         let loc = xml_escape(&config.base.permalink(path));
-        let _ = match date {
+        match date {
             Some(d) => writeln!(
                 out,
                 "  <url><loc>{loc}</loc><lastmod>{}</lastmod></url>",
                 d.0
             ),
             None => writeln!(out, "  <url><loc>{loc}</loc></url>"),
-        };
+        }?;
     }
-    out.push_str("</urlset>\n");
-    out
+    out.write_all(b"</urlset>\n")
 }
 
 /// Allows everything and points to the sitemap (whose address must be absolute, so the line
@@ -62,7 +62,7 @@ pub fn robots(config: &Config) -> String {
 }
 
 /// An Atom feed of the dated pages, newest first.
-pub fn atom(config: &Config, site: &Site) -> String {
+pub fn atom(config: &Config, site: &Site, out: &mut dyn Write) -> io::Result<()> {
     let mut dated: Vec<usize> = (0..site.pages.len())
         .filter(|&p| site.pages[p].doc.meta.date.is_some())
         .collect();
@@ -85,10 +85,10 @@ pub fn atom(config: &Config, site: &Site) -> String {
     let feed = config
         .base
         .permalink(&format!("{}atom.xml", config.base.path));
-    let mut out = String::from(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"",
-    );
-    let _ = write!(
+    out.write_all(
+        b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"",
+    )?;
+    write!(
         out,
         "{}\">\n  <title>{}</title>\n  <id>{}</id>\n  <link rel=\"alternate\" href=\"{}\"/>\n  <link rel=\"self\" href=\"{}\"/>\n  <updated>{updated}T00:00:00Z</updated>\n",
         xml_escape(&config.language),
@@ -96,22 +96,21 @@ pub fn atom(config: &Config, site: &Site) -> String {
         xml_escape(&home),
         xml_escape(&home),
         xml_escape(&feed),
-    );
+    )?;
     for author in &config.authors {
-        let _ = writeln!(
+        writeln!(
             out,
             "  <author><name>{}</name></author>",
             xml_escape(author)
-        );
+        )?;
     }
     for p in dated {
-        entry(&mut out, config, site, p);
+        entry(out, config, site, p)?;
     }
-    out.push_str("</feed>\n");
-    out
+    out.write_all(b"</feed>\n")
 }
 
-fn entry(out: &mut String, config: &Config, site: &Site, p: usize) {
+fn entry(out: &mut dyn Write, config: &Config, site: &Site, p: usize) -> io::Result<()> {
     let page = &site.pages[p];
     let meta = &page.doc.meta;
     let link = xml_escape(&config.base.permalink(&page.path));
@@ -125,10 +124,10 @@ fn entry(out: &mut String, config: &Config, site: &Site, p: usize) {
         .description
         .as_deref()
         .unwrap_or(&page.rendered.summary);
-    let _ = write!(
+    write!(
         out,
         "  <entry>\n    <title>{}</title>\n    <id>{link}</id>\n    <link rel=\"alternate\" href=\"{link}\"/>\n    <published>{published}T00:00:00Z</published>\n    <updated>{updated}T00:00:00Z</updated>\n    <summary>{}</summary>\n  </entry>\n",
         xml_escape(&meta.title),
         xml_escape(summary),
-    );
+    )
 }

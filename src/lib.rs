@@ -88,41 +88,74 @@ pub fn load_config(dir: &Path, overrides: &Overrides) -> Result<Config> {
 pub fn build(dir: &Path, overrides: &Overrides, mode: Mode) -> Result<Report> {
     let started = Instant::now();
     let config = load_config(dir, overrides)?;
-    let content = content::load(&config)?;
-    let theme = content::load_theme(&config)?;
+    let (content, theme) = rayon::join(|| content::load(&config), || content::load_theme(&config));
+    let (content, theme) = (content?, theme?);
     let statics: Vec<String> = theme.statics.iter().map(|(a, _)| a.rel.clone()).collect();
     let site = site::assemble(&config, content, &statics, None)?;
-    let lints = lint_or_fail(&config, &site)?;
-    let mut renderer = Renderer::new(&config, &theme, static_hashes(&theme))?;
-    renderer.set_site(&config, &site);
-    let mut report = Report {
+    let files = output_files(&config, &site, &theme);
+    // The output's folders are made while the templates are parsed: both take a while.
+    let (target, prepared) = rayon::join(
+        || Target::open(&config, mode, &files),
+        || -> Result<_> {
+            let lints = lint_or_fail(&config, &site)?;
+            let mut renderer = Renderer::new(&config, &theme, static_hashes(&theme))?;
+            renderer.set_site(&config, &site);
+            Ok((lints, renderer))
+        },
+    );
+    let (lints, renderer) = prepared?;
+    let target = target?;
+    let written = write_site(&config, &site, &renderer, &theme, target.sink(), files)?;
+    target.commit(&config.build_dir)?;
+    if let (Mode::Build, Some(file)) = (mode, &overrides.manifest) {
+        output::write_manifest(&config.build_dir, file)?;
+    }
+    let report = Report {
         pages: site.pages.len(),
         sections: site.sections.len(),
         assets: site.assets.len() + theme.statics.len(),
-        elapsed: Duration::ZERO,
+        elapsed: started.elapsed(),
         dest: config.build_dir.clone(),
-        warnings: warnings(&config).into_iter().chain(lints).collect(),
+        warnings: (warnings(&config).into_iter())
+            .chain(lints)
+            .chain(written.warnings)
+            .collect(),
     };
-    match mode {
-        Mode::Check => {
-            output::check_placement(&config)?;
-            let written = write_site(&config, &site, &renderer, &theme, &output::Discard)?;
-            report.warnings.extend(written.warnings);
-        }
-        Mode::Build => {
-            let staging = output::Staging::create(&config)?;
-            let written = write_site(&config, &site, &renderer, &theme, &staging)?;
-            report.warnings.extend(written.warnings);
-            staging.commit(&config.build_dir)?;
-            if let Some(file) = &overrides.manifest {
-                output::write_manifest(&config.build_dir, file)?;
-            }
+    // Freeing a large site takes milliseconds nobody needs to wait for.
+    std::thread::spawn(move || drop((site, renderer, written.scans, written.checker)));
+    Ok(report)
+}
+
+/// Where a build's files go: a staging folder, or nowhere for `check`.
+enum Target {
+    Staging(output::Staging),
+    Discard,
+}
+
+impl Target {
+    /// Checks that the build dir may be replaced; for a build, also creates the staging
+    /// folder with the folders of `files`.
+    fn open(config: &Config, mode: Mode, files: &[String]) -> Result<Target> {
+        match mode {
+            Mode::Check => output::check_placement(config).map(|()| Target::Discard),
+            Mode::Build => output::Staging::create(config, files).map(Target::Staging),
         }
     }
-    Ok(Report {
-        elapsed: started.elapsed(),
-        ..report
-    })
+
+    fn sink(&self) -> &dyn Sink {
+        match self {
+            Target::Staging(staging) => staging,
+            Target::Discard => &output::Discard,
+        }
+    }
+
+    /// Swaps a build in for the previous one.
+    fn commit(self, build_dir: &Path) -> Result<()> {
+        match self {
+            Target::Staging(staging) => staging.commit(build_dir),
+            Target::Discard => Ok(()),
+        }
+    }
 }
 
 /// What writing a site leaves behind: warnings, and each HTML file's links and ids.
@@ -133,39 +166,27 @@ pub struct Written {
     pub checker: links::Checker,
 }
 
-/// Renders, copies and writes every file of the site into `sink`, then checks every link.
-/// Returns warnings about the output (a search index over its budget) and the scans.
+/// Renders, copies and writes every file of the site (`files`, from `output_files`) into
+/// `sink`, then checks every link. Returns warnings about the output (a search index over
+/// its budget) and the scans.
 pub fn write_site(
     config: &Config,
     site: &Site,
     renderer: &Renderer,
     theme: &content::Theme,
     sink: &dyn Sink,
+    files: Vec<String>,
 ) -> Result<Written> {
-    let extras = extra_files(config);
-    let mut files = all_files(site, theme, renderer, &extras);
-    files.extend(card_files(config, site));
-    sink.prepare(&files)?;
     let checker = links::Checker::new(&files, &config.base.path, &config.base.url);
+    drop(files);
     let jobs = renderer.all_jobs(site);
-    let mut scans = render_into(config, site, renderer, sink, &checker, &jobs)?;
+    let (scans, warnings) = rayon::join(
+        || render_into(config, site, renderer, sink, &checker, &jobs),
+        || write_the_rest(config, site, theme, sink),
+    );
+    let (mut scans, warnings) = (scans?, warnings?);
     if config.cards {
         write_cards(config, site, renderer, sink)?;
-    }
-    for asset in &site.assets {
-        sink.copy(&asset.rel, &asset.source)?;
-    }
-    for (asset, bytes) in &theme.statics {
-        sink.write(&asset.rel, bytes)?;
-    }
-    let mut warnings = Vec::new();
-    for name in &extras {
-        if *name == SEARCH_INDEX {
-            let size = sink.write_from(name, &|out| search::write_index(site, out))?;
-            warnings.extend(search_budget(config, size as usize));
-        } else {
-            sink.write(name, extra_file(name, config, site).as_bytes())?;
-        }
     }
     scans.sort_by(|a, b| a.file.cmp(&b.file));
     let templates_dir = config::join(&config.theme_dir, Path::new("templates"));
@@ -175,6 +196,30 @@ pub fn write_site(
         scans,
         checker,
     })
+}
+
+/// Writes the files that are not rendered: assets, the theme's static files, the feeds and
+/// the search index. Returns a warning when the index is over its budget.
+fn write_the_rest(
+    config: &Config,
+    site: &Site,
+    theme: &content::Theme,
+    sink: &dyn Sink,
+) -> Result<Vec<String>> {
+    for asset in &site.assets {
+        sink.copy(&asset.rel, &asset.source)?;
+    }
+    for (asset, bytes) in &theme.statics {
+        sink.write(&asset.rel, bytes)?;
+    }
+    let mut warnings = Vec::new();
+    for name in extra_files(config) {
+        let size = sink.write_from(name, &|out| write_extra_file(name, config, site, out))?;
+        if name == SEARCH_INDEX {
+            warnings.extend(search_budget(config, size as usize));
+        }
+    }
+    Ok(warnings)
 }
 
 /// Draws the social preview card of every page and section, in parallel.
@@ -187,16 +232,12 @@ fn write_cards(config: &Config, site: &Site, renderer: &Renderer, sink: &dyn Sin
 }
 
 /// Every file a build writes, relative to the site root.
-pub fn all_files(
-    site: &Site,
-    theme: &content::Theme,
-    renderer: &Renderer,
-    extras: &[&str],
-) -> Vec<String> {
-    let mut files = site_files(site, theme, extras);
-    if renderer.has(templates::ONE_PAGE) {
+pub fn output_files(config: &Config, site: &Site, theme: &content::Theme) -> Vec<String> {
+    let mut files = site_files(site, theme, &extra_files(config));
+    if theme.has_template(templates::ONE_PAGE) {
         files.push(templates::ONE_PAGE_FILE.to_string());
     }
+    files.extend(card_files(config, site));
     files
 }
 
@@ -379,18 +420,23 @@ fn extra_files(config: &Config) -> Vec<&'static str> {
     files
 }
 
-/// The text of one of the `extra_files` but the search index (which is streamed).
-fn extra_file(name: &str, config: &Config, site: &Site) -> String {
+/// Writes one of the `extra_files` to `out`.
+fn write_extra_file(
+    name: &str,
+    config: &Config,
+    site: &Site,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     match name {
-        "sitemap.xml" => feeds::sitemap(config, site),
-        "robots.txt" => feeds::robots(config),
-        "atom.xml" => feeds::atom(config, site),
-        "CNAME" => config
-            .cname
-            .as_ref()
-            .map(|c| format!("{c}\n"))
-            .unwrap_or_default(),
-        _ => String::new(),
+        "sitemap.xml" => feeds::sitemap(config, site, out),
+        "robots.txt" => out.write_all(feeds::robots(config).as_bytes()),
+        "atom.xml" => feeds::atom(config, site, out),
+        SEARCH_INDEX => search::write_index(site, out),
+        "CNAME" => match &config.cname {
+            Some(cname) => writeln!(out, "{cname}"),
+            None => Ok(()),
+        },
+        _ => Ok(()),
     }
 }
 

@@ -16,11 +16,6 @@ const MARKER_TEXT: &str = "This folder is written by rekindle and replaced whole
 
 /// Where the files of a build go.
 pub trait Sink: Sync {
-    /// Gets ready for these files (relative paths): a sink on disk makes their folders.
-    fn prepare(&self, files: &[String]) -> Result<()> {
-        let _ = files;
-        Ok(())
-    }
     /// Writes `bytes` to `rel` (a `/`-separated path relative to the site root).
     fn write(&self, rel: &str, bytes: &[u8]) -> Result<()>;
     /// Copies the file at `from` to `rel`.
@@ -111,8 +106,9 @@ pub struct Staging {
 }
 
 impl Staging {
-    /// Checks that the build dir may be replaced, then creates the staging folder beside it.
-    pub fn create(config: &Config) -> Result<Staging> {
+    /// Checks that the build dir may be replaced, then creates the staging folder beside it
+    /// with the folders of `files` (paths relative to the site root).
+    pub fn create(config: &Config, files: &[String]) -> Result<Staging> {
         let build_dir = &config.build_dir;
         guard(config)?;
         let parent = build_dir
@@ -131,6 +127,7 @@ impl Staging {
         let chmod = umask_hides(dir.path())?;
         let staging = Staging { dir, chmod };
         staging.write(MARKER, MARKER_TEXT.as_bytes())?;
+        staging.make_folders(files)?;
         Ok(staging)
     }
 
@@ -200,9 +197,9 @@ impl Staging {
     }
 }
 
-impl Sink for Staging {
-    /// Makes every folder, level by level, the folders of a level in parallel.
-    fn prepare(&self, files: &[String]) -> Result<()> {
+impl Staging {
+    /// Makes the folders of `files`, level by level, the folders of a level in parallel.
+    fn make_folders(&self, files: &[String]) -> Result<()> {
         use rayon::prelude::*;
         let mut dirs: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
         for file in files {
@@ -226,7 +223,9 @@ impl Sink for Staging {
                 .try_for_each(|dir| self.make_dir(&self.dir.path().join(dir)))
         })
     }
+}
 
+impl Sink for Staging {
     fn write(&self, rel: &str, bytes: &[u8]) -> Result<()> {
         let (mut file, path) = self.create_file(rel)?;
         file.write_all(bytes).map_err(|e| Error::write(&path, e))?;

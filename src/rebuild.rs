@@ -140,7 +140,8 @@ impl DevBuild {
         let mut warnings = crate::lint_or_fail(config, &site)?;
         renderer.set_site(config, &site);
         let memory = Memory::default();
-        let written = crate::write_site(config, &site, renderer, &theme, &memory)?;
+        let files = crate::output_files(config, &site, &theme);
+        let written = crate::write_site(config, &site, renderer, &theme, &memory, files)?;
         warnings.extend(written.warnings);
         let files = memory.into_files();
         self.last = Some(Last {

@@ -133,14 +133,18 @@ impl Renderer {
         self.tera.contains_template(name)
     }
 
-    /// Renders every file of the site in parallel, handing each to `emit` as soon as it is done.
-    /// Every file of the site.
+    /// Every file of the site. The files whose context lists many pages come first, while
+    /// little else is held in memory (a build keeps each rendered file's links until the end).
     pub fn all_jobs(&self, site: &Site) -> Vec<Job> {
-        (0..site.reading_order.len())
-            .map(Job::Node)
-            .chain((0..site.tags.len()).map(Job::Tag))
-            .chain([Job::Tags, Job::NotFound])
+        let (sections, pages): (Vec<usize>, Vec<usize>) = (0..site.reading_order.len())
+            .partition(|&i| matches!(site.reading_order[i], Node::Section(_)));
+        [Job::Tags]
+            .into_iter()
             .chain(self.has(ONE_PAGE).then_some(Job::All))
+            .chain(sections.into_iter().map(Job::Node))
+            .chain((0..site.tags.len()).map(Job::Tag))
+            .chain(pages.into_iter().map(Job::Node))
+            .chain([Job::NotFound])
             .collect()
     }
 
@@ -200,6 +204,7 @@ impl Renderer {
                 (tag.file.clone(), "tag.html".to_string(), None)
             }
             Job::Tags => {
+                ctx.insert("tags", &views::tags(config, site));
                 ctx.insert(
                     "meta",
                     &views::tags_meta(config, site).with_card(config, site, Node::Section(0)),

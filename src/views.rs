@@ -36,8 +36,19 @@ pub fn config(config: &Config) -> ConfigView<'_> {
 pub struct SiteView<'a> {
     tags_path: &'a str,
     sections: Vec<SectionSummary<'a>>,
-    tags: Vec<TagView<'a, LinkView<'a>>>,
+    tags: Vec<TagCount<'a>>,
     reading_order: Vec<NavItem<'a>>,
+}
+
+/// A tag in `site.tags`: how many pages it has, not which (those are in `tags`, given to
+/// tags.html, and in `tag`): `site` is in the context of every render.
+#[derive(Serialize)]
+struct TagCount<'a> {
+    name: &'a str,
+    slug: &'a str,
+    path: &'a str,
+    permalink: String,
+    count: usize,
 }
 
 #[derive(Serialize)]
@@ -88,8 +99,8 @@ struct TagRef<'a> {
     path: &'a str,
 }
 
-/// A tag and its pages: as `{title, path}` links in `site.tags` (so the site-wide context
-/// stays small), as page summaries in `tag` (tag.html).
+/// A tag and its pages: as `{title, path}` links in `tags` (tags.html), as page summaries
+/// in `tag` (tag.html).
 #[derive(Serialize)]
 pub struct TagView<'a, P> {
     name: &'a str,
@@ -109,9 +120,17 @@ fn tag_view<'a, P>(config: &Config, tag: &'a Tag, page: impl Fn(usize) -> P) -> 
     }
 }
 
+/// Every tag with its pages as `{title, path}` links, for tags.html.
+pub fn tags<'a>(config: &Config, site: &'a Site) -> Vec<TagView<'a, LinkView<'a>>> {
+    site.tags
+        .iter()
+        .map(|tag| tag_view(config, tag, |p| link(site, Node::Page(p))))
+        .collect()
+}
+
 /// Title and path of a neighbour or an ancestor.
 #[derive(Serialize)]
-struct LinkView<'a> {
+pub struct LinkView<'a> {
     title: &'a str,
     path: &'a str,
 }
@@ -205,7 +224,13 @@ pub fn site<'a>(config: &'a Config, site: &'a Site) -> SiteView<'a> {
     let tags = site
         .tags
         .iter()
-        .map(|tag| tag_view(config, tag, |p| link(site, Node::Page(p))))
+        .map(|tag| TagCount {
+            name: &tag.name,
+            slug: &tag.slug,
+            path: &tag.path,
+            permalink: config.base.permalink(&tag.path),
+            count: tag.pages.len(),
+        })
         .collect();
     let reading_order = site
         .reading_order

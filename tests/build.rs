@@ -197,6 +197,12 @@ fn tags_link_to_their_pages() {
         ),
         "{tags}"
     );
+    assert!(
+        tags.contains(
+            "<ol><li>alpha: <a href=\"/guide/guide/first/\">First page</a> <a href=\"/guide/guide/second/\">Second page</a></li><li>Beta: <a href=\"/guide/guide/first/\">First page</a></li></ol>"
+        ),
+        "{tags}"
+    );
 }
 
 #[test]
