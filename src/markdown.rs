@@ -60,14 +60,15 @@ pub struct Rendered {
     pub summary: String,
     /// Words in the text (Text and Code events), split on whitespace.
     pub word_count: usize,
-    /// The plain text under each heading (the first has an empty id: the text before any
-    /// heading), each cut to about `SECTION_TEXT` bytes: what search indexes.
-    pub sections: Vec<TextSection>,
+    /// What search indexes, as compact JSON: `[[anchor, heading, text], ...]`, the plain
+    /// text under each heading cut to about `SECTION_TEXT` bytes (the first has an empty
+    /// anchor: the text before any heading). Kept as JSON, the form it is written in.
+    pub search: Box<str>,
 }
 
 /// Plain text following a heading.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct TextSection {
+struct TextSection {
     pub id: String,
     pub title: String,
     pub text: String,
@@ -115,7 +116,7 @@ pub fn render(body: &str, opts: &Options, rewrite: &dyn Fn(&str) -> Option<Strin
         links: events.links,
         summary: events.summary_text,
         word_count: events.word_count,
-        sections: events.sections,
+        search: search_parts(&events.sections),
     };
     rendered.shrink();
     rendered
@@ -153,12 +154,19 @@ impl Rendered {
         self.headings.shrink_to_fit();
         self.links.shrink_to_fit();
         self.summary.shrink_to_fit();
-        self.sections.shrink_to_fit();
-        for section in &mut self.sections {
-            section.title.shrink_to_fit();
-            section.text.shrink_to_fit();
-        }
     }
+}
+
+/// The sections that have a heading or text, as `[[anchor, heading, text], ...]`.
+fn search_parts(sections: &[TextSection]) -> Box<str> {
+    let parts: Vec<(&str, &str, &str)> = sections
+        .iter()
+        .filter(|s| !s.text.is_empty() || !s.title.is_empty())
+        .map(|s| (s.id.as_str(), s.title.as_str(), s.text.trim_end()))
+        .collect();
+    serde_json::to_string(&parts)
+        .unwrap_or_else(|_| "[]".to_string())
+        .into_boxed_str()
 }
 
 /// The id text for a heading or tag: lowercase ASCII slug via the `slug` crate (`slug::slugify`);

@@ -3,13 +3,7 @@
 
 use std::io::{self, Write};
 
-use serde::Serialize;
-
 use crate::site::{Node, Site};
-
-/// One page: `[title, path, [[anchor, heading, text], ...]]`.
-#[derive(Serialize)]
-struct Entry<'a>(&'a str, &'a str, Vec<(&'a str, &'a str, &'a str)>);
 
 /// Writes the index of the whole site, in reading order, entry by entry: a large site's
 /// index is never held in memory whole.
@@ -19,7 +13,7 @@ pub fn write_index(site: &Site, out: &mut dyn Write) -> io::Result<()> {
         if i > 0 {
             out.write_all(b",")?;
         }
-        serde_json::to_writer(&mut *out, &entry_of(site, *node))?;
+        write_entry(site, *node, out)?;
     }
     out.write_all(b"]")
 }
@@ -35,10 +29,13 @@ pub fn join(entries: &[String]) -> String {
 
 /// One node's entry, as JSON.
 pub fn entry(site: &Site, node: Node) -> String {
-    serde_json::to_string(&entry_of(site, node)).unwrap_or_else(|_| "[]".to_string())
+    let mut out = Vec::new();
+    let _ = write_entry(site, node, &mut out);
+    String::from_utf8(out).unwrap_or_default()
 }
 
-fn entry_of(site: &Site, node: Node) -> Entry<'_> {
+/// Writes `[title, path, [[anchor, heading, text], ...]]`.
+fn write_entry(site: &Site, node: Node, out: &mut dyn Write) -> io::Result<()> {
     let (title, path, rendered) = match node {
         Node::Page(p) => {
             let page = &site.pages[p];
@@ -49,11 +46,9 @@ fn entry_of(site: &Site, node: Node) -> Entry<'_> {
             (&section.doc.meta.title, &section.path, &section.rendered)
         }
     };
-    let parts = rendered
-        .sections
-        .iter()
-        .filter(|s| !s.text.is_empty() || !s.title.is_empty())
-        .map(|s| (s.id.as_str(), s.title.as_str(), s.text.trim_end()))
-        .collect();
-    Entry(title, path, parts)
+    out.write_all(b"[")?;
+    serde_json::to_writer(&mut *out, title)?;
+    out.write_all(b",")?;
+    serde_json::to_writer(&mut *out, path)?;
+    write!(out, ",{}]", rendered.search)
 }
