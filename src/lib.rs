@@ -306,14 +306,33 @@ pub fn rewrite_site(
     let fresh = render_into(config, site, renderer, &memory, checker, jobs)?;
     memory.write(SEARCH_INDEX, index.as_bytes())?;
     files.extend(memory.into_files());
+    // When no re-rendered file gained or lost an id, the other files' links still hold:
+    // only the re-rendered files' own links need checking.
+    let mut same_ids = true;
+    let mut fresh_files = Vec::with_capacity(fresh.len());
     for scan in fresh {
+        fresh_files.push(scan.file.clone());
         match scans.binary_search_by(|s| s.file.cmp(&scan.file)) {
-            Ok(i) => scans[i] = scan,
-            Err(i) => scans.insert(i, scan),
+            Ok(i) => {
+                same_ids &= scans[i].ids == scan.ids;
+                scans[i] = scan;
+            }
+            Err(i) => {
+                same_ids = false;
+                scans.insert(i, scan);
+            }
         }
     }
     let templates_dir = config::join(&config.theme_dir, Path::new("templates"));
-    checker.check(scans, &|scan| origin(site, scan, &templates_dir))?;
+    let origin = |scan| origin(site, scan, &templates_dir);
+    if same_ids {
+        let mut which = fresh_files
+            .iter()
+            .filter_map(|f| scans.binary_search_by(|s| s.file.cmp(f)).ok());
+        checker.check_some(scans, &mut which, &origin)?;
+    } else {
+        checker.check(scans, &origin)?;
+    }
     Ok(search_budget(config, index.len()).into_iter().collect())
 }
 
@@ -371,7 +390,11 @@ fn origin<'a>(site: &'a Site, scan: &Scan, templates_dir: &Path) -> Origin<'a> {
 
 /// The content lint's findings as warnings, or as errors under `--strict`.
 pub fn lint_or_fail(config: &Config, site: &Site) -> Result<Vec<String>> {
-    let found = lint::lint(site);
+    judge_lints(config, lint::lint(site))
+}
+
+/// The lint's findings (`found`) as warnings, or as errors under `--strict`.
+pub fn judge_lints(config: &Config, found: Vec<Diagnostic>) -> Result<Vec<String>> {
     if config.strict && !found.is_empty() {
         let errors = found.into_iter().map(Error::Content).collect();
         return Err(Error::from_list(errors).unwrap_or(Error::Many(Vec::new())));

@@ -192,22 +192,40 @@ impl Checker {
         links
     }
 
-    /// Checks the links kept by `triage`, now that every page's ids are known;
-    /// `origin` says where a scan's links come from, to locate a broken one.
+    /// Checks the links kept by `triage`, now that every page's ids are known; `scans` are
+    /// sorted by file. `origin` says where a scan's links come from, to locate a broken one.
     pub fn check<'a>(
         &self,
         scans: &'a [Scan],
         origin: &dyn Fn(&'a Scan) -> Origin<'a>,
     ) -> Result<()> {
-        let ids: HashMap<String, HashSet<&str>> = scans
-            .iter()
-            .map(|s| {
-                let ids = s.ids.iter().map(String::as_str).collect();
-                (page_path(&self.base_path, &s.file), ids)
-            })
-            .collect();
+        self.check_some(scans, &mut (0..scans.len()), origin)
+    }
+
+    /// Checks the links of the scans at the indices `which` of `scans` (sorted by file).
+    pub fn check_some<'a>(
+        &self,
+        scans: &'a [Scan],
+        which: &mut dyn Iterator<Item = usize>,
+        origin: &dyn Fn(&'a Scan) -> Origin<'a>,
+    ) -> Result<()> {
+        // The ids of the file at a URL path, looked up only for the few links that need them.
+        let ids = |target: &str| -> Option<&'a [String]> {
+            let rel = target.strip_prefix(self.base_path.as_str())?;
+            let file = match rel.is_empty() || rel.ends_with('/') {
+                true => format!("{rel}index.html"),
+                false => rel.to_string(),
+            };
+            let i = scans
+                .binary_search_by(|s| s.file.as_str().cmp(&file))
+                .ok()?;
+            Some(&scans[i].ids)
+        };
         let mut errors = Vec::new();
-        for scan in scans {
+        for scan in which.filter_map(|i| scans.get(i)) {
+            if scan.links.is_empty() {
+                continue;
+            }
             let here = page_path(&self.base_path, &scan.file);
             let mut seen: HashMap<&str, usize> = HashMap::new();
             for link in &scan.links {
@@ -217,8 +235,9 @@ impl Checker {
                 let problem = match self.target(link, &here) {
                     Target::Outside => None,
                     Target::Broken(problem) => Some(problem),
-                    Target::Found(target, fragment) => match ids.get(&target) {
-                        Some(page) if !fragment.is_empty() && !page.contains(fragment) => {
+                    Target::Found(_, "") => None,
+                    Target::Found(target, fragment) => match ids(&target) {
+                        Some(page) if !page.iter().any(|id| id == fragment) => {
                             Some(format!("`{target}` has no anchor `#{fragment}`"))
                         }
                         _ => None,

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use crate::error::Diagnostic;
-use crate::site::{Page, Site};
+use crate::site::{Node, Page, Site};
 
 /// Link texts that say nothing about where a link leads.
 const VAGUE: [&str; 9] = [
@@ -20,16 +20,54 @@ const VAGUE: [&str; 9] = [
     "go",
 ];
 
-/// Every warning for the site, in reading order.
+/// Every warning for the site, sorted by file, line and column.
 pub fn lint(site: &Site) -> Vec<Diagnostic> {
+    let mut warnings = duplicate_titles(site);
+    for node in &site.reading_order {
+        warnings.extend(node_warnings(site, *node));
+    }
+    sort(&mut warnings);
+    warnings
+}
+
+/// Sorts warnings by file, line and column.
+pub fn sort(warnings: &mut [Diagnostic]) {
+    warnings.sort_by(|a, b| (&a.path, a.line, a.col).cmp(&(&b.path, b.line, b.col)));
+}
+
+/// The warnings about one page or section on its own (its body and front matter): what
+/// `serve` works out again for an edited file.
+pub fn node_warnings(site: &Site, node: Node) -> Vec<Diagnostic> {
+    match node {
+        Node::Page(p) => {
+            let page = &site.pages[p];
+            let mut warnings = body(page);
+            warnings.extend(front_matter(page));
+            warnings
+        }
+        Node::Section(s) => {
+            let section = &site.sections[s];
+            let at = |line, col, msg: String| {
+                Diagnostic::at(
+                    &section.doc.path,
+                    section.doc.body_line + line - 1,
+                    col,
+                    msg,
+                )
+            };
+            links_and_headings(&section.rendered, &at)
+        }
+    }
+}
+
+/// A page whose title an earlier page in reading order already has.
+pub fn duplicate_titles(site: &Site) -> Vec<Diagnostic> {
     let mut warnings = Vec::new();
     let mut titles: HashMap<String, &Page> = HashMap::new();
     for page in site.reading_order.iter().filter_map(|n| match *n {
-        crate::site::Node::Page(p) => Some(&site.pages[p]),
-        crate::site::Node::Section(_) => None,
+        Node::Page(p) => Some(&site.pages[p]),
+        Node::Section(_) => None,
     }) {
-        warnings.extend(body(page));
-        warnings.extend(front_matter(page));
         let key = page.doc.meta.title.trim().to_lowercase();
         match titles.get(&key) {
             Some(first) => warnings.push(
@@ -45,18 +83,6 @@ pub fn lint(site: &Site) -> Vec<Diagnostic> {
             }
         }
     }
-    for section in &site.sections {
-        let at = |line, col, msg: String| {
-            Diagnostic::at(
-                &section.doc.path,
-                section.doc.body_line + line - 1,
-                col,
-                msg,
-            )
-        };
-        warnings.extend(links_and_headings(&section.rendered, &at));
-    }
-    warnings.sort_by(|a, b| (&a.path, a.line, a.col).cmp(&(&b.path, b.line, b.col)));
     warnings
 }
 

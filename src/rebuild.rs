@@ -8,8 +8,9 @@ use std::path::{Path, PathBuf};
 
 use crate::config::{BaseUrl, Config, Overrides};
 use crate::content::{self, Content, Theme};
-use crate::error::{Error, Result};
+use crate::error::{Diagnostic, Error, Result};
 use crate::links::{Checker, Scan};
+use crate::lint;
 use crate::output::{Files, Memory};
 use crate::site::{self, Node, RenderCache, Site};
 use crate::templates::{Job, ONE_PAGE, Renderer};
@@ -23,15 +24,43 @@ pub struct Built {
 
 /// The last good build, for the next one to start from.
 struct Last {
+    /// The site as last built; a partial rebuild updates it in place.
+    site: Site,
     content: Content,
     theme: Theme,
     files: Files,
     scans: Vec<Scan>,
     checker: Checker,
-    /// Each page's summary as templates see it (description, or first paragraph).
-    summaries: HashMap<String, String>,
-    /// Each node's search index entry, by `rel`.
-    search: HashMap<String, String>,
+    /// What other pages show of each page, by `rel`: its summary (description, or first
+    /// paragraph) and reading time.
+    shapes: HashMap<String, Shape>,
+    /// Each node's search index entry, in reading order.
+    search: Vec<String>,
+    /// The lint's warnings about each node on its own, by `rel`.
+    lints: HashMap<String, Vec<Diagnostic>>,
+    /// The lint's warnings about titles that pages share (front matter: a partial rebuild
+    /// keeps them).
+    titles: Vec<Diagnostic>,
+}
+
+impl Last {
+    /// The content and theme, to build from again; the rest is freed in the background.
+    fn inputs(self) -> (Content, Theme) {
+        let Last {
+            site,
+            content,
+            theme,
+            files,
+            scans,
+            checker,
+            shapes,
+            search,
+            lints,
+            titles,
+        } = self;
+        defer_drop((site, files, scans, checker, shapes, search, lints, titles));
+        (content, theme)
+    }
 }
 
 /// A dev server's builder.
@@ -79,11 +108,11 @@ impl DevBuild {
         if self.config.is_none() || changes.contains(&Change::Config) {
             self.config = None;
             self.renderer = None;
-            self.last = None;
+            defer_drop(self.last.take());
             self.config = Some(self.load_config()?);
         }
         if changes.iter().any(|c| *c != Change::Content) {
-            self.last = None;
+            defer_drop(self.last.take());
         }
         if changes
             .iter()
@@ -103,7 +132,8 @@ impl DevBuild {
             Some((last, rels, false)) => self.partial(last, &rels),
             Some((last, _, true)) => {
                 let config = self.config()?.clone();
-                self.render_everything(&config, last.content, last.theme)
+                let (content, theme) = last.inputs();
+                self.render_everything(&config, content, theme)
             }
             None => self.full(),
         }
@@ -137,7 +167,18 @@ impl DevBuild {
         let renderer = self.renderer.insert(renderer);
         let statics: Vec<String> = theme.statics.iter().map(|(a, _)| a.rel.clone()).collect();
         let site = site::assemble(config, content.clone(), &statics, Some(&mut self.cache))?;
-        let mut warnings = crate::lint_or_fail(config, &site)?;
+        let lints: HashMap<String, Vec<Diagnostic>> = site
+            .reading_order
+            .iter()
+            .map(|n| {
+                (
+                    rel_of(&site, *n).to_string(),
+                    lint::node_warnings(&site, *n),
+                )
+            })
+            .collect();
+        let titles = lint::duplicate_titles(&site);
+        let mut warnings = crate::judge_lints(config, all_lints(&lints, &titles))?;
         renderer.set_site(config, &site);
         let memory = Memory::default();
         let files = crate::output_files(config, &site, &theme);
@@ -145,99 +186,94 @@ impl DevBuild {
         warnings.extend(written.warnings);
         let files = memory.into_files();
         self.last = Some(Last {
-            summaries: summaries(&site),
-            search: search_entries(&site, None),
+            shapes: site
+                .pages
+                .iter()
+                .map(|p| (p.doc.rel.clone(), shape(p)))
+                .collect(),
+            search: (site.reading_order.iter())
+                .map(|n| crate::search::entry(&site, *n))
+                .collect(),
+            site,
             content,
             theme,
             files: files.clone(),
             scans: written.scans,
             checker: written.checker,
+            lints,
+            titles,
         });
         Ok(Built { files, warnings })
     }
 
-    /// After edits to known Markdown files: when no title, order or summary changed, only
-    /// the edited pages (and the one-page guide and the search index) are rendered again.
-    fn partial(&mut self, last: Last, rels: &[String]) -> Result<Built> {
+    /// After edits to known Markdown files that changed no front matter: when no summary
+    /// or reading time changed either, only the edited pages (and the one-page guide and the
+    /// search index) are rendered again, into the last site, updated in place.
+    fn partial(&mut self, mut last: Last, rels: &[String]) -> Result<Built> {
         let config = self.config()?.clone();
-        let statics: Vec<String> = last
-            .theme
-            .statics
+        site::refresh(&config, &mut last.site, &last.content, rels);
+        let site = &last.site;
+        let same_shape = site
+            .pages
             .iter()
-            .map(|(a, _)| a.rel.clone())
-            .collect();
-        let site = site::assemble(
-            &config,
-            last.content.clone(),
-            &statics,
-            Some(&mut self.cache),
-        )?;
-        let summaries = summaries(&site);
-        let same_shape = self.renderer.is_some()
-            && rels
-                .iter()
-                .all(|rel| last.summaries.get(rel) == summaries.get(rel));
-        if !same_shape {
-            return self.render_everything(&config, last.content, last.theme);
-        }
-        let Some(renderer) = self.renderer.as_ref() else {
-            return self.render_everything(&config, last.content, last.theme);
+            .filter(|p| rels.contains(&p.doc.rel))
+            .all(|p| last.shapes.get(&p.doc.rel) == Some(&shape(p)));
+        let renderer = match self.renderer.as_ref() {
+            Some(renderer) if same_shape => renderer,
+            _ => {
+                let (content, theme) = last.inputs();
+                return self.render_everything(&config, content, theme);
+            }
         };
-        let mut jobs: Vec<Job> = site
-            .reading_order
-            .iter()
-            .enumerate()
-            .filter(|(_, n)| rels.contains(&rel_of(&site, **n).to_string()))
-            .map(|(i, _)| Job::Node(i))
+        let changed: Vec<usize> = (0..site.reading_order.len())
+            .filter(|&i| {
+                rels.iter()
+                    .any(|r| r == rel_of(site, site.reading_order[i]))
+            })
             .collect();
+        let mut jobs: Vec<Job> = changed.iter().map(|&i| Job::Node(i)).collect();
         if renderer.has(ONE_PAGE) {
             jobs.push(Job::All);
         }
-        let mut warnings = crate::lint_or_fail(&config, &site)?;
-        let Last {
-            content,
-            theme,
-            mut files,
-            mut scans,
-            checker,
-            mut search,
-            ..
-        } = last;
-        search.extend(search_entries(&site, Some(rels)));
-        let entries: Vec<String> = site
-            .reading_order
-            .iter()
-            .map(|n| search.get(rel_of(&site, *n)).cloned().unwrap_or_default())
-            .collect();
+        for &i in &changed {
+            let node = site.reading_order[i];
+            last.lints.insert(
+                rel_of(site, node).to_string(),
+                lint::node_warnings(site, node),
+            );
+            last.search[i] = crate::search::entry(site, node);
+        }
+        let mut warnings = crate::judge_lints(&config, all_lints(&last.lints, &last.titles))?;
+        let index = crate::search::join(last.search.iter().map(String::as_str));
         let previous = crate::Previous {
-            files: &mut files,
-            scans: &mut scans,
-            checker: &checker,
+            files: &mut last.files,
+            scans: &mut last.scans,
+            checker: &last.checker,
         };
-        let index = crate::search::join(&entries);
         warnings.extend(crate::rewrite_site(
-            &config, &site, renderer, previous, &jobs, &index,
+            &config, site, renderer, previous, &jobs, &index,
         )?);
-        self.last = Some(Last {
-            content,
-            theme,
-            files: files.clone(),
-            scans,
-            checker,
-            summaries,
-            search,
-        });
+        let files = last.files.clone();
+        self.last = Some(last);
         Ok(Built { files, warnings })
     }
 }
 
-/// The search index entry of every node (or of those whose `rel` is in `only`), by `rel`.
-fn search_entries(site: &Site, only: Option<&[String]>) -> HashMap<String, String> {
-    site.reading_order
+/// Every warning of the lint, sorted.
+fn all_lints(lints: &HashMap<String, Vec<Diagnostic>>, titles: &[Diagnostic]) -> Vec<Diagnostic> {
+    let mut all: Vec<Diagnostic> = titles
         .iter()
-        .filter(|n| only.is_none_or(|rels| rels.iter().any(|r| r == rel_of(site, **n))))
-        .map(|n| (rel_of(site, *n).to_string(), crate::search::entry(site, *n)))
-        .collect()
+        .chain(lints.values().flatten())
+        .cloned()
+        .collect();
+    lint::sort(&mut all);
+    all
+}
+
+/// Frees what a large site leaves behind on a thread of its own, so that the reload need
+/// not wait for it.
+fn defer_drop<T: Send + 'static>(value: T) {
+    std::thread::spawn(move || drop(value));
 }
 
 fn rel_of(site: &Site, node: Node) -> &str {
@@ -247,16 +283,20 @@ fn rel_of(site: &Site, node: Node) -> &str {
     }
 }
 
-/// Each page's summary as templates see it.
-fn summaries(site: &Site) -> HashMap<String, String> {
-    site.pages
-        .iter()
-        .map(|p| {
-            let summary = match &p.doc.meta.description {
-                Some(d) if !d.trim().is_empty() => d.clone(),
-                _ => p.rendered.summary.clone(),
-            };
-            (p.doc.rel.clone(), summary)
-        })
-        .collect()
+/// What other pages show of a page: its summary and reading time.
+#[derive(PartialEq)]
+struct Shape {
+    summary: String,
+    reading_time: usize,
+}
+
+fn shape(page: &site::Page) -> Shape {
+    let summary = match &page.doc.meta.description {
+        Some(d) if !d.trim().is_empty() => d.clone(),
+        _ => page.rendered.summary.clone(),
+    };
+    Shape {
+        summary,
+        reading_time: crate::views::reading_time(page.rendered.word_count),
+    }
 }

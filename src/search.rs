@@ -19,10 +19,15 @@ pub fn write_index(site: &Site, out: &mut dyn Write) -> io::Result<()> {
 }
 
 /// The index from its entries (`entry` of each node, in reading order).
-pub fn join(entries: &[String]) -> String {
-    let mut out = String::with_capacity(entries.iter().map(|e| e.len() + 1).sum::<usize>() + 2);
+pub fn join<'a>(entries: impl Iterator<Item = &'a str> + Clone) -> String {
+    let mut out = String::with_capacity(entries.clone().map(|e| e.len() + 1).sum::<usize>() + 2);
     out.push('[');
-    out.push_str(&entries.join(","));
+    for (i, entry) in entries.enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(entry);
+    }
     out.push(']');
     out
 }

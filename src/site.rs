@@ -163,6 +163,34 @@ pub fn assemble(
     })
 }
 
+/// Renders again the Markdown of the documents in `content` whose `rel` is in `rels`, and
+/// puts them and their rendering in `site` in place of the old ones. Only for edits that
+/// changed no front matter (the caller checks), so that nothing else of the site moves.
+pub fn refresh(config: &Config, site: &mut Site, content: &Content, rels: &[String]) {
+    let base = &config.base.path;
+    let mut index: HashMap<String, String> =
+        HashMap::with_capacity(site.pages.len() + site.sections.len());
+    for s in &site.sections {
+        index.insert(s.doc.rel.clone(), s.path.clone());
+    }
+    for p in &site.pages {
+        index.insert(p.doc.rel.clone(), p.path.clone());
+    }
+    let opts = config.markdown;
+    for doc in content.pages.iter().filter(|d| rels.contains(&d.rel)) {
+        if let Some(page) = site.pages.iter_mut().find(|p| p.doc.rel == doc.rel) {
+            page.rendered = Arc::new(render_doc(&doc.body, &doc.rel, &index, base, &opts));
+            page.doc = Arc::clone(doc);
+        }
+    }
+    for doc in content.sections.iter().filter(|d| rels.contains(&d.rel)) {
+        if let Some(section) = site.sections.iter_mut().find(|s| s.doc.rel == doc.rel) {
+            section.rendered = Arc::new(render_doc(&doc.body, &doc.rel, &index, base, &opts));
+            section.doc = Arc::clone(doc);
+        }
+    }
+}
+
 /// Every output file has one source; a second claim is an error naming both.
 #[derive(Default)]
 pub struct FileMap(HashMap<String, PathBuf>);
@@ -638,11 +666,16 @@ fn reading_order(sections: &[Section]) -> Vec<Node> {
 
 fn collect_tags(pages: &mut [Page], base: &str) -> Vec<Tag> {
     let mut by_slug: BTreeMap<String, (String, Vec<usize>)> = BTreeMap::new();
+    // Each distinct name is slugified once: a large site repeats a few tags many times.
+    let mut slugs: HashMap<&str, String> = HashMap::new();
     let mut order: Vec<usize> = (0..pages.len()).collect();
     order.sort_by_key(|&p| pages[p].order);
     for p in order {
         for name in &pages[p].doc.meta.tags {
-            let slug = markdown::slugify(name);
+            let slug = slugs
+                .entry(name)
+                .or_insert_with(|| markdown::slugify(name))
+                .clone();
             let entry = by_slug
                 .entry(slug)
                 .or_insert_with(|| (name.clone(), Vec::new()));

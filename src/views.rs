@@ -337,7 +337,7 @@ fn tag_refs<'a>(site: &'a Site, page: &'a Page) -> Vec<TagRef<'a>> {
 }
 
 /// Minutes at 200 words a minute, at least one.
-fn reading_time(words: usize) -> usize {
+pub fn reading_time(words: usize) -> usize {
     words.div_ceil(200).max(1)
 }
 

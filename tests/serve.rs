@@ -1686,6 +1686,31 @@ fn reload_showing(events: &mut Events, server: &Server, url: &str, text: &str) {
 }
 
 #[test]
+fn a_longer_page_updates_the_reading_time_its_section_shows() {
+    let _serial = alongside_others();
+    let site = new_site();
+    site.write(
+        "themes/default/templates/section.html",
+        "{% for p in section.pages %}<p>{{ p.title }}: {{ p.reading_time }} min</p>{% endfor %}",
+    );
+    let server = Server::start(&site);
+    let mut events = server.events();
+    assert!(
+        server
+            .get("/guide/guide/")
+            .text()
+            .contains("Second page: 1 min")
+    );
+
+    // 450 words: a body edit that changes no front matter, but what the section shows.
+    let long = "word ".repeat(450);
+    site.write(SECOND, second_page("Second page", "Second point", &long));
+    reload_showing(&mut events, &server, SECOND_URL, "word word");
+    let section = server.get("/guide/guide/").text();
+    assert!(section.contains("Second page: 3 min"), "{section}");
+}
+
+#[test]
 fn partial_rebuilds_keep_every_page_and_link_right() {
     let _serial = alongside_others();
     let site = new_site();
