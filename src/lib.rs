@@ -91,11 +91,17 @@ pub fn build(dir: &Path, overrides: &Overrides, mode: Mode) -> Result<Report> {
     let (content, theme) = rayon::join(|| content::load(&config), || content::load_theme(&config));
     let (content, theme) = (content?, theme?);
     let statics: Vec<String> = theme.statics.iter().map(|(a, _)| a.rel.clone()).collect();
-    let site = site::assemble(&config, content, &statics, None)?;
+    let mut site = site::assemble(&config, content, &statics, None)?;
     let files = output_files(&config, &site, &theme);
-    // The output's folders are made while the templates are parsed: both take a while.
+    // The output's folders are made, and the search index written, while the templates are
+    // parsed: all three take a while.
     let (target, prepared) = rayon::join(
-        || Target::open(&config, mode, &files),
+        || -> Result<_> {
+            let target = Target::open(&config, mode, &files)?;
+            let write = |out: &mut dyn std::io::Write| search::write_index(&site, out);
+            let size = target.sink().write_from(SEARCH_INDEX, &write)?;
+            Ok((target, search_budget(&config, size as usize)))
+        },
         || -> Result<_> {
             let lints = lint_or_fail(&config, &site)?;
             let mut renderer = Renderer::new(&config, &theme, static_hashes(&theme))?;
@@ -104,8 +110,20 @@ pub fn build(dir: &Path, overrides: &Overrides, mode: Mode) -> Result<Report> {
         },
     );
     let (lints, renderer) = prepared?;
-    let target = target?;
-    let written = write_site(&config, &site, &renderer, &theme, target.sink(), files)?;
+    let (target, over_budget) = target?;
+    // The search text is written: the pages need not hold it while they render.
+    site.release_search_text();
+    let extras: Vec<&str> = (extra_files(&config).into_iter())
+        .filter(|name| *name != SEARCH_INDEX)
+        .collect();
+    let written = write_site(
+        &config,
+        &site,
+        &renderer,
+        &theme,
+        target.sink(),
+        (files, &extras),
+    )?;
     target.commit(&config.build_dir)?;
     if let (Mode::Build, Some(file)) = (mode, &overrides.manifest) {
         output::write_manifest(&config.build_dir, file)?;
@@ -118,6 +136,7 @@ pub fn build(dir: &Path, overrides: &Overrides, mode: Mode) -> Result<Report> {
         dest: config.build_dir.clone(),
         warnings: (warnings(&config).into_iter())
             .chain(lints)
+            .chain(over_budget)
             .chain(written.warnings)
             .collect(),
     };
@@ -166,23 +185,24 @@ pub struct Written {
     pub checker: links::Checker,
 }
 
-/// Renders, copies and writes every file of the site (`files`, from `output_files`) into
-/// `sink`, then checks every link. Returns warnings about the output (a search index over
-/// its budget) and the scans.
+/// Renders, copies and writes every file of the site into `sink`, then checks every link.
+/// `files` are all the site's files (`output_files`), `extras` those of `extra_files` still
+/// to write. Returns warnings about the output (a search index over its budget) and the
+/// scans.
 pub fn write_site(
     config: &Config,
     site: &Site,
     renderer: &Renderer,
     theme: &content::Theme,
     sink: &dyn Sink,
-    files: Vec<String>,
+    (files, extras): (Vec<String>, &[&str]),
 ) -> Result<Written> {
     let checker = links::Checker::new(&files, &config.base.path, &config.base.url);
     drop(files);
     let jobs = renderer.all_jobs(site);
     let (scans, warnings) = rayon::join(
         || render_into(config, site, renderer, sink, &checker, &jobs),
-        || write_the_rest(config, site, theme, sink),
+        || write_the_rest(config, site, theme, sink, extras),
     );
     let (mut scans, warnings) = (scans?, warnings?);
     if config.cards {
@@ -205,6 +225,7 @@ fn write_the_rest(
     site: &Site,
     theme: &content::Theme,
     sink: &dyn Sink,
+    extras: &[&str],
 ) -> Result<Vec<String>> {
     for asset in &site.assets {
         sink.copy(&asset.rel, &asset.source)?;
@@ -213,7 +234,7 @@ fn write_the_rest(
         sink.write(&asset.rel, bytes)?;
     }
     let mut warnings = Vec::new();
-    for name in extra_files(config) {
+    for &name in extras {
         let size = sink.write_from(name, &|out| write_extra_file(name, config, site, out))?;
         if name == SEARCH_INDEX {
             warnings.extend(search_budget(config, size as usize));
@@ -428,8 +449,8 @@ fn warnings(config: &Config) -> Vec<String> {
     )]
 }
 
-/// sitemap.xml, robots.txt, atom.xml, .nojekyll and CNAME.
-fn extra_files(config: &Config) -> Vec<&'static str> {
+/// sitemap.xml, robots.txt, atom.xml, .nojekyll, the search index and CNAME.
+pub fn extra_files(config: &Config) -> Vec<&'static str> {
     let mut files = vec![
         "sitemap.xml",
         "robots.txt",

@@ -182,7 +182,9 @@ impl DevBuild {
         renderer.set_site(config, &site);
         let memory = Memory::default();
         let files = crate::output_files(config, &site, &theme);
-        let written = crate::write_site(config, &site, renderer, &theme, &memory, files)?;
+        let extras = crate::extra_files(config);
+        let written =
+            crate::write_site(config, &site, renderer, &theme, &memory, (files, &extras))?;
         warnings.extend(written.warnings);
         let files = memory.into_files();
         self.last = Some(Last {

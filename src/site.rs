@@ -74,6 +74,16 @@ pub struct Site {
 }
 
 impl Site {
+    /// Frees the search text of every page and section (once the search index is written);
+    /// a rendering shared with a cache keeps it.
+    pub fn release_search_text(&mut self) {
+        let pages = self.pages.iter_mut().map(|p| &mut p.rendered);
+        let sections = self.sections.iter_mut().map(|s| &mut s.rendered);
+        for rendered in pages.chain(sections).filter_map(Arc::get_mut) {
+            rendered.search = Box::default();
+        }
+    }
+
     /// A name for a node that is unique in the site and fits in a file name or an id:
     /// `steps-accept-the-breakup` for `/base/steps/accept-the-breakup/`, `home` for the home.
     pub fn flat_name(&self, node: Node) -> String {
