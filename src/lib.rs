@@ -93,37 +93,14 @@ pub fn build(dir: &Path, overrides: &Overrides, mode: Mode) -> Result<Report> {
     let statics: Vec<String> = theme.statics.iter().map(|(a, _)| a.rel.clone()).collect();
     let mut site = site::assemble(&config, content, &statics, None)?;
     let files = output_files(&config, &site, &theme);
-    // The output's folders are made, and the search index written, while the templates are
-    // parsed: all three take a while.
-    let (target, prepared) = rayon::join(
-        || -> Result<_> {
-            let target = Target::open(&config, mode, &files)?;
-            let write = |out: &mut dyn std::io::Write| search::write_index(&site, out);
-            let size = target.sink().write_from(SEARCH_INDEX, &write)?;
-            Ok((target, search_budget(&config, size as usize)))
-        },
-        || -> Result<_> {
-            let lints = lint_or_fail(&config, &site)?;
-            let mut renderer = Renderer::new(&config, &theme, static_hashes(&theme))?;
-            renderer.set_site(&config, &site);
-            Ok((lints, renderer))
-        },
-    );
-    let (lints, renderer) = prepared?;
-    let (target, over_budget) = target?;
+    let (target, renderer, lints) = prepare(&config, &site, &theme, mode, &files)?;
     // The search text is written: the pages need not hold it while they render.
     site.release_search_text();
     let extras: Vec<&str> = (extra_files(&config).into_iter())
         .filter(|name| *name != SEARCH_INDEX)
         .collect();
-    let written = write_site(
-        &config,
-        &site,
-        &renderer,
-        &theme,
-        target.sink(),
-        (files, &extras),
-    )?;
+    let sink = target.sink();
+    let written = write_site(&config, &site, &renderer, &theme, sink, files, &extras)?;
     target.commit(&config.build_dir)?;
     if let (Mode::Build, Some(file)) = (mode, &overrides.manifest) {
         output::write_manifest(&config.build_dir, file)?;
@@ -136,13 +113,45 @@ pub fn build(dir: &Path, overrides: &Overrides, mode: Mode) -> Result<Report> {
         dest: config.build_dir.clone(),
         warnings: (warnings(&config).into_iter())
             .chain(lints)
-            .chain(over_budget)
             .chain(written.warnings)
             .collect(),
     };
     // Freeing a large site takes milliseconds nobody needs to wait for.
     std::thread::spawn(move || drop((site, renderer, written.scans, written.checker)));
     Ok(report)
+}
+
+/// Gets a build ready to render: opens its target (making the output's folders) and writes
+/// the search index there while lint runs and the templates are parsed, as all of these take
+/// a while. Returns the target, the renderer, and the warnings so far.
+fn prepare(
+    config: &Config,
+    site: &Site,
+    theme: &content::Theme,
+    mode: Mode,
+    files: &[String],
+) -> Result<(Target, Renderer, Vec<String>)> {
+    let (target, prepared) = rayon::join(
+        || -> Result<_> {
+            let target = Target::open(config, mode, files)?;
+            let write = |out: &mut dyn std::io::Write| search::write_index(site, out);
+            let size = target.sink().write_from(SEARCH_INDEX, &write)?;
+            Ok((target, search_budget(config, size as usize)))
+        },
+        || -> Result<_> {
+            let lints = lint_or_fail(config, site)?;
+            let mut renderer = Renderer::new(config, theme, static_hashes(theme))?;
+            renderer.set_site(config, site);
+            Ok((lints, renderer))
+        },
+    );
+    let (lints, renderer) = prepared?;
+    let (target, over_budget) = target?;
+    Ok((
+        target,
+        renderer,
+        lints.into_iter().chain(over_budget).collect(),
+    ))
 }
 
 /// Where a build's files go: a staging folder, or nowhere for `check`.
@@ -195,7 +204,8 @@ pub fn write_site(
     renderer: &Renderer,
     theme: &content::Theme,
     sink: &dyn Sink,
-    (files, extras): (Vec<String>, &[&str]),
+    files: Vec<String>,
+    extras: &[&str],
 ) -> Result<Written> {
     let checker = links::Checker::new(&files, &config.base.path, &config.base.url);
     drop(files);

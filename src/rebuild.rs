@@ -183,8 +183,7 @@ impl DevBuild {
         let memory = Memory::default();
         let files = crate::output_files(config, &site, &theme);
         let extras = crate::extra_files(config);
-        let written =
-            crate::write_site(config, &site, renderer, &theme, &memory, (files, &extras))?;
+        let written = crate::write_site(config, &site, renderer, &theme, &memory, files, &extras)?;
         warnings.extend(written.warnings);
         let files = memory.into_files();
         self.last = Some(Last {
