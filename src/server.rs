@@ -2,14 +2,14 @@
 //! index.html, 301 to add a slash, 404.html with status 404), never from anywhere else,
 //! and streams live-reload events under the reserved `/__rekindle/` prefix.
 
-use std::io::{Cursor, Write};
+use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError, sync_channel};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use percent_encoding::percent_decode_str;
-use tiny_http::{Header, Method, Request, Response, StatusCode};
+use tiny_http::{HTTPVersion, Method, Request};
 
 use crate::output::Files;
 
@@ -171,33 +171,26 @@ pub struct Shared {
 
 /// Answers one request. Event streams are handed to a thread of their own.
 pub fn handle(request: Request, shared: &Arc<Shared>) {
-    let head = match request.method() {
-        Method::Get => false,
-        Method::Head => true,
-        _ => {
-            let _ = request.respond(with_header(
-                text(405, "method not allowed\n"),
-                "Allow",
-                "GET, HEAD",
-            ));
-            return;
-        }
-    };
+    if !matches!(request.method(), Method::Get | Method::Head) {
+        let reply = Reply::text(405, "method not allowed\n").with("Allow", "GET, HEAD");
+        return reply.send(request);
+    }
     let url = request.url().to_string();
     if let Some(tool) = url.strip_prefix(RESERVED) {
         let tool = tool.split('?').next().unwrap_or(tool);
         match tool {
-            "livereload" if !head => {
+            "livereload" if *request.method() == Method::Get => {
                 let shared = Arc::clone(shared);
                 std::thread::spawn(move || stream_events(request, &shared.hub));
             }
-            "livereload.js" => {
-                let js = Response::from_data(LIVERELOAD_JS.as_bytes().to_vec());
-                let _ = request.respond(with_type(js, "text/javascript; charset=utf-8"));
+            "livereload.js" => Reply {
+                status: 200,
+                content_type: "text/javascript; charset=utf-8".into(),
+                headers: Vec::new(),
+                body: LIVERELOAD_JS.as_bytes().to_vec(),
             }
-            _ => {
-                let _ = request.respond(text(404, "not found\n"));
-            }
+            .send(request),
+            _ => Reply::text(404, "not found\n").send(request),
         }
         return;
     }
@@ -205,72 +198,126 @@ pub fn handle(request: Request, shared: &Arc<Shared>) {
         return;
     };
     let (files, base) = (Arc::clone(&files), base.clone());
-    // tiny_http sends the headers alone for HEAD.
-    let _ = request.respond(answer(&url, &base, &files));
+    answer(&url, &base, &files).send(request);
 }
 
-fn answer(url: &str, base: &str, files: &Files) -> Response<Cursor<Vec<u8>>> {
+fn answer(url: &str, base: &str, files: &Files) -> Reply {
     match resolve(url, base, |rel| files.contains_key(rel)) {
-        Resolved::File(rel) => file_response(200, &rel, files),
-        Resolved::Redirect(location) => with_header(text(301, "moved\n"), "Location", &location),
-        Resolved::BadRequest => text(400, "bad request\n"),
+        Resolved::File(rel) => Reply::file(200, &rel, files),
+        Resolved::Redirect(location) => Reply::text(301, "moved\n").with("Location", &location),
+        Resolved::BadRequest => Reply::text(400, "bad request\n"),
         Resolved::NotFound if files.contains_key("404.html") => {
-            file_response(404, "404.html", files)
+            Reply::file(404, "404.html", files)
         }
-        Resolved::NotFound => {
-            let page = format!(
+        Resolved::NotFound => Reply {
+            status: 404,
+            content_type: "text/html; charset=utf-8".into(),
+            headers: Vec::new(),
+            body: format!(
                 "<!doctype html><title>Not found</title><p>Nothing here yet: the site has not been built.</p>{SCRIPT_TAG}"
-            );
-            with_type(
-                Response::from_data(page.into_bytes()),
-                "text/html; charset=utf-8",
             )
-            .with_status_code(404)
-        }
+            .into_bytes(),
+        },
     }
 }
 
-fn file_response(status: u16, rel: &str, files: &Files) -> Response<Cursor<Vec<u8>>> {
-    let bytes = files.get(rel).map_or(&[][..], |b| &b[..]);
-    let mime = mime_guess::from_path(rel).first_or_octet_stream();
-    let is_html = mime.essence_str() == "text/html";
-    let body = if is_html {
-        inject(bytes)
-    } else {
-        bytes.to_vec()
-    };
-    let content_type = match mime.type_() {
-        mime_guess::mime::TEXT => format!("{}; charset=utf-8", mime.essence_str()),
-        _ if mime.essence_str() == "image/svg+xml" || mime.essence_str() == "application/xml" => {
-            format!("{}; charset=utf-8", mime.essence_str())
+/// A whole response, sent in one write: tiny_http writes the headers and the body apart
+/// (and a large body in 8 KB pieces), and on loopback every write wakes the client once
+/// more, which cost a fifth of the requests a second.
+struct Reply {
+    status: u16,
+    content_type: String,
+    /// More headers; a value that could not be a header (a control character) is left out.
+    headers: Vec<(&'static str, String)>,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn text(status: u16, body: &str) -> Reply {
+        Reply {
+            status,
+            content_type: "text/plain; charset=utf-8".into(),
+            headers: Vec::new(),
+            body: body.as_bytes().to_vec(),
         }
-        _ => mime.essence_str().to_string(),
-    };
-    with_type(Response::from_data(body), &content_type).with_status_code(status)
+    }
+
+    fn file(status: u16, rel: &str, files: &Files) -> Reply {
+        let bytes = files.get(rel).map_or(&[][..], |b| &b[..]);
+        let mime = mime_guess::from_path(rel).first_or_octet_stream();
+        let body = match mime.essence_str() == "text/html" {
+            true => inject(bytes),
+            false => bytes.to_vec(),
+        };
+        let content_type = match mime.type_() {
+            mime_guess::mime::TEXT => format!("{}; charset=utf-8", mime.essence_str()),
+            _ if matches!(mime.essence_str(), "image/svg+xml" | "application/xml") => {
+                format!("{}; charset=utf-8", mime.essence_str())
+            }
+            _ => mime.essence_str().to_string(),
+        };
+        Reply {
+            status,
+            content_type,
+            headers: Vec::new(),
+            body,
+        }
+    }
+
+    fn with(mut self, name: &'static str, value: &str) -> Reply {
+        self.headers.push((name, value.to_string()));
+        self
+    }
+
+    /// Writes the response (only its head for HEAD), asking to close the connection when
+    /// the client will not send another request on it (tiny_http then closes it).
+    fn send(self, request: Request) {
+        let reason = match self.status {
+            200 => "OK",
+            301 => "Moved Permanently",
+            400 => "Bad Request",
+            405 => "Method Not Allowed",
+            _ => "Not Found",
+        };
+        let mut out = Vec::with_capacity(self.body.len() + 256);
+        let _ = write!(
+            out,
+            "HTTP/1.1 {} {reason}\r\nContent-Type: {}\r\nCache-Control: no-store\r\nContent-Length: {}\r\n",
+            self.status,
+            self.content_type,
+            self.body.len()
+        );
+        for (name, value) in &self.headers {
+            if !value.bytes().any(|b| b.is_ascii_control()) {
+                let _ = write!(out, "{name}: {value}\r\n");
+            }
+        }
+        if last_request(&request) {
+            out.extend_from_slice(b"Connection: close\r\n");
+        }
+        out.extend_from_slice(b"\r\n");
+        if *request.method() != Method::Head {
+            out.extend_from_slice(&self.body);
+        }
+        let mut writer = request.into_writer();
+        let _ = writer.write_all(&out).and_then(|()| writer.flush());
+    }
 }
 
-fn text(status: u16, body: &str) -> Response<Cursor<Vec<u8>>> {
-    with_type(
-        Response::from_data(body.as_bytes().to_vec()),
-        "text/plain; charset=utf-8",
-    )
-    .with_status_code(StatusCode(status))
-}
-
-fn with_type(response: Response<Cursor<Vec<u8>>>, content_type: &str) -> Response<Cursor<Vec<u8>>> {
-    let response = with_header(response, "Content-Type", content_type);
-    with_header(response, "Cache-Control", "no-store")
-}
-
-/// Adds a header; a value that is not a valid header (it cannot come from a valid request) is left out.
-fn with_header(
-    response: Response<Cursor<Vec<u8>>>,
-    name: &str,
-    value: &str,
-) -> Response<Cursor<Vec<u8>>> {
-    match Header::from_bytes(name.as_bytes(), value.as_bytes()) {
-        Ok(h) => response.with_header(h),
-        Err(()) => response,
+/// Whether the client asked to close the connection after this request (as tiny_http
+/// judges it: `Connection: close`, or HTTP/1.0 without keep-alive).
+fn last_request(request: &Request) -> bool {
+    let connection = request
+        .headers()
+        .iter()
+        .find(|h| h.field.equiv("Connection"))
+        .map(|h| h.value.as_str().to_ascii_lowercase());
+    match connection {
+        Some(value) if value.contains("close") || value.contains("upgrade") => true,
+        Some(value) => {
+            *request.http_version() == HTTPVersion(1, 0) && !value.contains("keep-alive")
+        }
+        None => *request.http_version() == HTTPVersion(1, 0),
     }
 }
 
