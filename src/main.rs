@@ -94,25 +94,31 @@ fn main() -> ExitCode {
     report(run(Cli::parse().command))
 }
 
+/// `rekindle init`: a new guide in `dir`.
+fn init(dir: &std::path::Path, title: Option<&str>) -> rekindle::Result<()> {
+    let files = rekindle::scaffold::init(dir, title)?;
+    println!(
+        "Created a guide in {} ({} files)",
+        dir.display(),
+        files.len()
+    );
+    println!("Preview it with: rekindle serve {}", dir.display());
+    Ok(())
+}
+
+/// `rekindle new`: a new content file at `path` in the project in `dir`.
+fn new_file(dir: &std::path::Path, path: &str, title: &str) -> rekindle::Result<()> {
+    let config = rekindle::load_config(dir, &Overrides::default())?;
+    let file = rekindle::scaffold::new_file(&config, path, title)?;
+    println!("Created {}", file.display());
+    Ok(())
+}
+
 /// Runs one command; what it prints on success it prints here, errors are the caller's.
 fn run(command: Command) -> rekindle::Result<()> {
     let (dir, overrides, mode) = match command {
-        Command::Init { dir, title } => {
-            let files = rekindle::scaffold::init(&dir, title.as_deref())?;
-            println!(
-                "Created a guide in {} ({} files)",
-                dir.display(),
-                files.len()
-            );
-            println!("Preview it with: rekindle serve {}", dir.display());
-            return Ok(());
-        }
-        Command::New { path, title, dir } => {
-            let config = rekindle::load_config(&dir, &Overrides::default())?;
-            let file = rekindle::scaffold::new_file(&config, &path, &title)?;
-            println!("Created {}", file.display());
-            return Ok(());
-        }
+        Command::Init { dir, title } => return init(&dir, title.as_deref()),
+        Command::New { path, title, dir } => return new_file(&dir, &path, &title),
         Command::Serve {
             dir,
             host,

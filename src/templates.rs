@@ -162,68 +162,30 @@ impl Renderer {
 
     fn render_job(&self, config: &Config, site: &Site, job: Job) -> Result<Output> {
         let mut ctx = Context::new();
-        let node = match job {
-            Job::Node(i) => Some(site.reading_order[i]),
-            _ => None,
-        };
         let (file, template, source) = match job {
-            Job::Node(i) => match site.reading_order[i] {
-                Node::Page(p) => {
-                    let page = &site.pages[p];
-                    ctx.insert("page", &views::page(config, site, p));
-                    ctx.insert(
-                        "meta",
-                        &views::page_meta(config, page).with_card(config, site, Node::Page(p)),
-                    );
-                    let template = views::page_template(site, p, |n| self.has(n))?;
-                    (page.file.clone(), template, Some(page.doc.path.clone()))
-                }
-                Node::Section(s) => {
-                    let section = &site.sections[s];
-                    ctx.insert("section", &views::section(config, site, s));
-                    ctx.insert(
-                        "meta",
-                        &views::section_meta(config, section).with_card(
-                            config,
-                            site,
-                            Node::Section(s),
-                        ),
-                    );
-                    let template = if s == 0 { "index.html" } else { "section.html" };
-                    let source = Some(section.doc.path.clone());
-                    (section.file.clone(), template.to_string(), source)
-                }
-            },
+            Job::Node(i) => self.node_context(config, site, site.reading_order[i], &mut ctx)?,
             Job::Tag(t) => {
                 let tag = &site.tags[t];
                 ctx.insert("tag", &views::tag(config, site, t));
-                ctx.insert(
-                    "meta",
-                    &views::tag_meta(config, tag).with_card(config, site, Node::Section(0)),
-                );
+                let meta = views::tag_meta(config, tag);
+                ctx.insert("meta", &meta.with_card(config, site, Node::Section(0)));
                 (tag.file.clone(), "tag.html".to_string(), None)
             }
             Job::Tags => {
                 ctx.insert("tags", &views::tags(config, site));
-                ctx.insert(
-                    "meta",
-                    &views::tags_meta(config, site).with_card(config, site, Node::Section(0)),
-                );
+                let meta = views::tags_meta(config, site);
+                ctx.insert("meta", &meta.with_card(config, site, Node::Section(0)));
                 ("tags/index.html".to_string(), "tags.html".to_string(), None)
             }
             Job::NotFound => {
-                ctx.insert(
-                    "meta",
-                    &views::not_found_meta(config).with_card(config, site, Node::Section(0)),
-                );
+                let meta = views::not_found_meta(config);
+                ctx.insert("meta", &meta.with_card(config, site, Node::Section(0)));
                 ("404.html".to_string(), "404.html".to_string(), None)
             }
             Job::All => {
                 ctx.insert("all", &crate::onepage::view(site));
-                ctx.insert(
-                    "meta",
-                    &views::all_meta(config).with_card(config, site, Node::Section(0)),
-                );
+                let meta = views::all_meta(config);
+                ctx.insert("meta", &meta.with_card(config, site, Node::Section(0)));
                 (ONE_PAGE_FILE.to_string(), ONE_PAGE.to_string(), None)
             }
         };
@@ -234,9 +196,41 @@ impl Renderer {
         Ok(Output {
             file,
             html,
-            node,
+            node: match job {
+                Job::Node(i) => Some(site.reading_order[i]),
+                _ => None,
+            },
             template,
         })
+    }
+
+    /// Fills `ctx` for a page or a section; returns its file, its template and its source.
+    fn node_context(
+        &self,
+        config: &Config,
+        site: &Site,
+        node: Node,
+        ctx: &mut Context,
+    ) -> Result<(String, String, Option<PathBuf>)> {
+        match node {
+            Node::Page(p) => {
+                let page = &site.pages[p];
+                ctx.insert("page", &views::page(config, site, p));
+                let meta = views::page_meta(config, page);
+                ctx.insert("meta", &meta.with_card(config, site, node));
+                let template = views::page_template(site, p, |n| self.has(n))?;
+                Ok((page.file.clone(), template, Some(page.doc.path.clone())))
+            }
+            Node::Section(s) => {
+                let section = &site.sections[s];
+                ctx.insert("section", &views::section(config, site, s));
+                let meta = views::section_meta(config, section);
+                ctx.insert("meta", &meta.with_card(config, site, node));
+                let template = if s == 0 { "index.html" } else { "section.html" };
+                let source = Some(section.doc.path.clone());
+                Ok((section.file.clone(), template.to_string(), source))
+            }
+        }
     }
 }
 
