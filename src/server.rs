@@ -79,14 +79,23 @@ pub fn resolve(target: &str, base: &str, exists: impl Fn(&str) -> bool) -> Resol
 /// Inserts the live-reload script before `</body>` (or at the end).
 pub fn inject(html: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(html.len() + SCRIPT_TAG.len());
-    let at = html
-        .windows(7)
-        .rposition(|w| w.eq_ignore_ascii_case(b"</body>"))
-        .unwrap_or(html.len());
-    out.extend_from_slice(&html[..at]);
-    out.extend_from_slice(SCRIPT_TAG.as_bytes());
-    out.extend_from_slice(&html[at..]);
+    push_injected(&mut out, html, script_position(html));
     out
+}
+
+/// Where the live-reload script goes in a page: before `</body>`, or at the end.
+fn script_position(html: &[u8]) -> usize {
+    html.windows(7)
+        .rposition(|w| w.eq_ignore_ascii_case(b"</body>"))
+        .unwrap_or(html.len())
+}
+
+/// Appends `html` with the live-reload script at `at`.
+fn push_injected(out: &mut Vec<u8>, html: &[u8], at: usize) {
+    let (before, after) = html.split_at(at.min(html.len()));
+    out.extend_from_slice(before);
+    out.extend_from_slice(SCRIPT_TAG.as_bytes());
+    out.extend_from_slice(after);
 }
 
 /// Fans build events out to every open event stream; a stream that stops reading is dropped
@@ -187,7 +196,8 @@ pub fn handle(request: Request, shared: &Arc<Shared>) {
                 status: 200,
                 content_type: "text/javascript; charset=utf-8".into(),
                 headers: Vec::new(),
-                body: LIVERELOAD_JS.as_bytes().to_vec(),
+                body: Arc::from(LIVERELOAD_JS.as_bytes()),
+                script_at: None,
             }
             .send(request),
             _ => Reply::text(404, "not found\n").send(request),
@@ -213,10 +223,13 @@ fn answer(url: &str, base: &str, files: &Files) -> Reply {
             status: 404,
             content_type: "text/html; charset=utf-8".into(),
             headers: Vec::new(),
-            body: format!(
-                "<!doctype html><title>Not found</title><p>Nothing here yet: the site has not been built.</p>{SCRIPT_TAG}"
-            )
-            .into_bytes(),
+            body: Arc::from(
+                format!(
+                    "<!doctype html><title>Not found</title><p>Nothing here yet: the site has not been built.</p>{SCRIPT_TAG}"
+                )
+                .as_bytes(),
+            ),
+            script_at: None,
         },
     }
 }
@@ -229,7 +242,10 @@ struct Reply {
     content_type: String,
     /// More headers; a value that could not be a header (a control character) is left out.
     headers: Vec<(&'static str, String)>,
-    body: Vec<u8>,
+    /// Shared with the site in memory: copied once, into the response.
+    body: Arc<[u8]>,
+    /// Where the live-reload script goes in an HTML page.
+    script_at: Option<usize>,
 }
 
 impl Reply {
@@ -238,17 +254,17 @@ impl Reply {
             status,
             content_type: "text/plain; charset=utf-8".into(),
             headers: Vec::new(),
-            body: body.as_bytes().to_vec(),
+            body: Arc::from(body.as_bytes()),
+            script_at: None,
         }
     }
 
     fn file(status: u16, rel: &str, files: &Files) -> Reply {
-        let bytes = files.get(rel).map_or(&[][..], |b| &b[..]);
+        let body: Arc<[u8]> = files
+            .get(rel)
+            .map_or_else(|| Arc::from(&[][..]), Arc::clone);
         let mime = mime_guess::from_path(rel).first_or_octet_stream();
-        let body = match mime.essence_str() == "text/html" {
-            true => inject(bytes),
-            false => bytes.to_vec(),
-        };
+        let script_at = (mime.essence_str() == "text/html").then(|| script_position(&body));
         let content_type = match mime.type_() {
             mime_guess::mime::TEXT => format!("{}; charset=utf-8", mime.essence_str()),
             _ if matches!(mime.essence_str(), "image/svg+xml" | "application/xml") => {
@@ -261,6 +277,7 @@ impl Reply {
             content_type,
             headers: Vec::new(),
             body,
+            script_at,
         }
     }
 
@@ -279,13 +296,12 @@ impl Reply {
             405 => "Method Not Allowed",
             _ => "Not Found",
         };
-        let mut out = Vec::with_capacity(self.body.len() + 256);
+        let length = self.body.len() + self.script_at.map_or(0, |_| SCRIPT_TAG.len());
+        let mut out = Vec::with_capacity(length + 256);
         let _ = write!(
             out,
             "HTTP/1.1 {} {reason}\r\nContent-Type: {}\r\nCache-Control: no-store\r\nContent-Length: {}\r\n",
-            self.status,
-            self.content_type,
-            self.body.len()
+            self.status, self.content_type, length
         );
         for (name, value) in &self.headers {
             if !value.bytes().any(|b| b.is_ascii_control()) {
@@ -296,8 +312,10 @@ impl Reply {
             out.extend_from_slice(b"Connection: close\r\n");
         }
         out.extend_from_slice(b"\r\n");
-        if *request.method() != Method::Head {
-            out.extend_from_slice(&self.body);
+        match (*request.method() == Method::Head, self.script_at) {
+            (true, _) => {}
+            (false, Some(at)) => push_injected(&mut out, &self.body, at),
+            (false, None) => out.extend_from_slice(&self.body),
         }
         let mut writer = request.into_writer();
         let _ = writer.write_all(&out).and_then(|()| writer.flush());
