@@ -1601,8 +1601,9 @@ fn a_content_dir_created_after_book_toml_names_it_is_watched() {
         "book.toml",
         format!("{original}\n[build]\ncontent-dir = \"pages\"\n"),
     );
-    let error = events.wait_for("error");
-    assert_eq!(error_json(&error).0, "pages");
+    // (A save can reach the watcher in two bursts on a busy machine, the file truncated and
+    // then written: the error about the missing folder is the one that counts.)
+    events.wait_for_where("error", |e| error_json(e).0 == "pages");
     // The watcher restarts (on the new roots) after the error is sent: let it.
     std::thread::sleep(Duration::from_millis(500));
     // Then the folder appears: the site builds from it.
