@@ -6,6 +6,7 @@ pub mod config;
 pub mod content;
 pub mod error;
 pub mod feeds;
+pub mod http;
 pub mod links;
 pub mod lint;
 pub mod markdown;

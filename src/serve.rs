@@ -9,6 +9,7 @@ use std::sync::{Arc, RwLock};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use crate::error::{Error, Result};
+use crate::http;
 use crate::output::Files;
 use crate::rebuild::{Built, DevBuild};
 use crate::server::{self, Hub, Shared};
@@ -23,16 +24,10 @@ pub struct ServeOptions {
     pub drafts: bool,
 }
 
-/// How many threads answer page requests (event streams have threads of their own).
-const WORKERS: usize = 8;
-
 /// Builds, serves and rebuilds until the process is stopped.
 pub fn serve(dir: &Path, opts: &ServeOptions) -> Result<()> {
     let listener = bind(opts)?;
-    let port = listener
-        .server_addr()
-        .to_ip()
-        .map_or(opts.port, |a| a.port());
+    let port = listener.local_addr().map_or(opts.port, |a| a.port());
     let origin = format!("http://{}:{port}", display_host(&opts.host));
     let mut dev = DevBuild::new(dir, &origin, opts.drafts);
     let config = dev.load_config()?;
@@ -46,15 +41,10 @@ pub fn serve(dir: &Path, opts: &ServeOptions) -> Result<()> {
         base: RwLock::new(base.clone()),
     });
     publish(&shared, first, false);
-    let listener = Arc::new(listener);
-    for _ in 0..WORKERS {
-        let (listener, shared) = (Arc::clone(&listener), Arc::clone(&shared));
-        std::thread::spawn(move || {
-            while let Ok(request) = listener.recv() {
-                server::handle(request, &shared);
-            }
-        });
-    }
+    let handlers = Arc::clone(&shared);
+    std::thread::spawn(move || {
+        http::run(listener, move |request| server::handle(request, &handlers));
+    });
     let address = format!("{origin}{base}");
     println!("Serving on {address}");
     let _ = std::io::stdout().flush();
@@ -182,7 +172,7 @@ fn describe(paths: &[PathBuf], root: &Path) -> String {
     }
 }
 
-fn bind(opts: &ServeOptions) -> Result<tiny_http::Server> {
+fn bind(opts: &ServeOptions) -> Result<std::net::TcpListener> {
     let host: IpAddr = opts.host.parse().map_err(|_| Error::Server {
         message: format!("`{}` is not an IP address to listen on", opts.host),
         hint: "use --host 127.0.0.1 (this machine only) or --host 0.0.0.0 (every network)".into(),
@@ -192,11 +182,8 @@ fn bind(opts: &ServeOptions) -> Result<tiny_http::Server> {
             "warning: listening on {host}: other machines on your network can open this preview"
         );
     }
-    listen((host, opts.port).into()).map_err(|e| {
-        let in_use = e
-            .downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::AddrInUse);
-        if in_use {
+    http::bind((host, opts.port).into()).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AddrInUse {
             Error::Server {
                 message: format!("port {} on {host} is already in use", opts.port),
                 hint: "stop the other server, or choose another port with --port (--port 0 picks a free one)".into(),
@@ -208,21 +195,6 @@ fn bind(opts: &ServeOptions) -> Result<tiny_http::Server> {
             }
         }
     })
-}
-
-/// A listening socket with Nagle's algorithm off (accepted connections inherit it): tiny_http
-/// writes a response's headers and body separately, and with Nagle on, the body would wait
-/// for the client's delayed acknowledgement of the headers (40 ms a request).
-fn listen(
-    addr: std::net::SocketAddr,
-) -> std::result::Result<tiny_http::Server, Box<dyn std::error::Error + Send + Sync>> {
-    use socket2::{Domain, Socket, Type};
-    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
-    socket.set_reuse_address(true)?;
-    socket.set_tcp_nodelay(true)?;
-    socket.bind(&addr.into())?;
-    socket.listen(1024)?;
-    tiny_http::Server::from_listener(std::net::TcpListener::from(socket), None)
 }
 
 fn display_host(host: &str) -> String {

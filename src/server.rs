@@ -3,15 +3,15 @@
 //! and streams live-reload events under the reserved `/__rekindle/` prefix.
 
 use std::io::Write;
+use std::net::TcpStream;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError, sync_channel};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
-use percent_encoding::percent_decode_str;
-use tiny_http::{HTTPVersion, Method, Request};
-
+use crate::http::{Answer, Method, Request};
 use crate::output::Files;
+use percent_encoding::percent_decode_str;
 
 /// The live-reload client injected into served HTML.
 pub const LIVERELOAD_JS: &str = include_str!("livereload.js");
@@ -178,19 +178,18 @@ pub struct Shared {
     pub base: RwLock<String>,
 }
 
-/// Answers one request. Event streams are handed to a thread of their own.
-pub fn handle(request: Request, shared: &Arc<Shared>) {
-    if !matches!(request.method(), Method::Get | Method::Head) {
+/// Answers one request. An event stream keeps its connection, and the thread that serves it.
+pub fn handle(request: &Request, shared: &Arc<Shared>) -> Answer {
+    if request.method == Method::Other {
         let reply = Reply::text(405, "method not allowed\n").with("Allow", "GET, HEAD");
-        return reply.send(request);
+        return reply.answer(request);
     }
-    let url = request.url().to_string();
-    if let Some(tool) = url.strip_prefix(RESERVED) {
+    if let Some(tool) = request.target.strip_prefix(RESERVED) {
         let tool = tool.split('?').next().unwrap_or(tool);
-        match tool {
-            "livereload" if *request.method() == Method::Get => {
+        return match tool {
+            "livereload" if request.method == Method::Get => {
                 let shared = Arc::clone(shared);
-                std::thread::spawn(move || stream_events(request, &shared.hub));
+                Answer::Keep(Box::new(move |stream| stream_events(stream, &shared.hub)))
             }
             "livereload.js" => Reply {
                 status: 200,
@@ -199,16 +198,16 @@ pub fn handle(request: Request, shared: &Arc<Shared>) {
                 body: Arc::from(LIVERELOAD_JS.as_bytes()),
                 script_at: None,
             }
-            .send(request),
-            _ => Reply::text(404, "not found\n").send(request),
-        }
-        return;
+            .answer(request),
+            _ => Reply::text(404, "not found\n").answer(request),
+        };
     }
-    let (Ok(files), Ok(base)) = (shared.files.read(), shared.base.read()) else {
-        return;
-    };
-    let (files, base) = (Arc::clone(&files), base.clone());
-    answer(&url, &base, &files).send(request);
+    let files = shared.files.read().map(|f| Arc::clone(&f));
+    let base = shared.base.read().map(|b| b.clone());
+    match (files, base) {
+        (Ok(files), Ok(base)) => answer(request.target, &base, &files).answer(request),
+        _ => Reply::text(500, "the server lost its site; restart it\n").answer(request),
+    }
 }
 
 fn answer(url: &str, base: &str, files: &Files) -> Reply {
@@ -234,9 +233,7 @@ fn answer(url: &str, base: &str, files: &Files) -> Reply {
     }
 }
 
-/// A whole response, sent in one write: tiny_http writes the headers and the body apart
-/// (and a large body in 8 KB pieces), and on loopback every write wakes the client once
-/// more, which cost a fifth of the requests a second.
+/// A whole response, sent in one write: on loopback every write wakes the client once more.
 struct Reply {
     status: u16,
     content_type: String,
@@ -286,14 +283,15 @@ impl Reply {
         self
     }
 
-    /// Writes the response (only its head for HEAD), asking to close the connection when
-    /// the client will not send another request on it (tiny_http then closes it).
-    fn send(self, request: Request) {
+    /// The response's bytes (only its head for HEAD), saying `Connection: close` when the
+    /// client will not send another request on the connection.
+    fn answer(self, request: &Request) -> Answer {
         let reason = match self.status {
             200 => "OK",
             301 => "Moved Permanently",
             400 => "Bad Request",
             405 => "Method Not Allowed",
+            500 => "Internal Server Error",
             _ => "Not Found",
         };
         let length = self.body.len() + self.script_at.map_or(0, |_| SCRIPT_TAG.len());
@@ -308,43 +306,27 @@ impl Reply {
                 let _ = write!(out, "{name}: {value}\r\n");
             }
         }
-        if last_request(&request) {
+        if request.last {
             out.extend_from_slice(b"Connection: close\r\n");
         }
         out.extend_from_slice(b"\r\n");
-        match (*request.method() == Method::Head, self.script_at) {
+        match (request.method == Method::Head, self.script_at) {
             (true, _) => {}
             (false, Some(at)) => push_injected(&mut out, &self.body, at),
             (false, None) => out.extend_from_slice(&self.body),
         }
-        let mut writer = request.into_writer();
-        let _ = writer.write_all(&out).and_then(|()| writer.flush());
-    }
-}
-
-/// Whether the client asked to close the connection after this request (as tiny_http
-/// judges it: `Connection: close`, or HTTP/1.0 without keep-alive).
-fn last_request(request: &Request) -> bool {
-    let connection = request
-        .headers()
-        .iter()
-        .find(|h| h.field.equiv("Connection"))
-        .map(|h| h.value.as_str().to_ascii_lowercase());
-    match connection {
-        Some(value) if value.contains("close") || value.contains("upgrade") => true,
-        Some(value) => {
-            *request.http_version() == HTTPVersion(1, 0) && !value.contains("keep-alive")
-        }
-        None => *request.http_version() == HTTPVersion(1, 0),
+        Answer::Bytes(out)
     }
 }
 
 /// Holds one Server-Sent Events stream open until the browser goes away.
-fn stream_events(request: Request, hub: &Hub) {
+fn stream_events(mut stream: TcpStream, hub: &Hub) {
     let (events, greeting) = hub.subscribe();
-    let mut writer = request.into_writer();
     let head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n";
-    if writer.write_all(head.as_bytes()).is_err() || send(&mut writer, &greeting).is_err() {
+    if stream
+        .write_all(format!("{head}{greeting}").as_bytes())
+        .is_err()
+    {
         return;
     }
     loop {
@@ -353,15 +335,10 @@ fn stream_events(request: Request, hub: &Hub) {
             Err(RecvTimeoutError::Timeout) => ": keep-alive\n\n".into(),
             Err(RecvTimeoutError::Disconnected) => return,
         };
-        if send(&mut writer, &chunk).is_err() {
+        if stream.write_all(chunk.as_bytes()).is_err() {
             return;
         }
     }
-}
-
-fn send(writer: &mut Box<dyn Write + Send>, chunk: &str) -> std::io::Result<()> {
-    writer.write_all(chunk.as_bytes())?;
-    writer.flush()
 }
 
 #[cfg(test)]

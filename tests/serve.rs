@@ -153,6 +153,18 @@ impl Server {
         (field("VmRSS:"), field("Threads:"))
     }
 
+    /// Like `resources`, with the fewest threads seen over half a second: a connection's
+    /// thread ends just after its client leaves, and a finished site is freed on a thread.
+    fn settled_resources(&self) -> (u64, u64) {
+        (0..10)
+            .map(|_| {
+                std::thread::sleep(Duration::from_millis(50));
+                self.resources()
+            })
+            .min_by_key(|&(_, threads)| threads)
+            .unwrap()
+    }
+
     fn stderr(&self) -> String {
         self.stderr.lock().unwrap().clone()
     }
@@ -325,6 +337,20 @@ impl Reply {
             headers,
             body: bytes[split + 4..].to_vec(),
         }
+    }
+
+    /// Several responses to GET requests, one after another on one connection.
+    fn parse_all(mut bytes: &[u8]) -> Vec<Reply> {
+        let mut replies = Vec::new();
+        while !bytes.is_empty() {
+            let mut reply = Reply::parse(bytes);
+            let length: usize = reply.header("content-length").unwrap().parse().unwrap();
+            let head = bytes.len() - reply.body.len();
+            reply.body.truncate(length);
+            bytes = &bytes[head + length..];
+            replies.push(reply);
+        }
+        replies
     }
 
     fn header(&self, name: &str) -> Option<&str> {
@@ -1199,6 +1225,94 @@ fn malformed_requests_get_400_and_do_not_break_the_server() {
     server.get("/guide/").assert_status(200);
 }
 
+/// Requests on one connection, sent one by one or all at once, are answered in order, and
+/// the connection closes after the one that asks for it (or after an HTTP/1.0 request).
+#[test]
+fn kept_alive_and_pipelined_requests_are_answered_in_order() {
+    let _serial = alongside_others();
+    let site = new_site();
+    let server = Server::start(&site);
+    let get = |path: &str, last: &str| format!("GET {path} HTTP/1.1\r\nHost: x\r\n{last}\r\n");
+    let mut kept = connect(server.port).unwrap();
+    for _ in 0..3 {
+        kept.write_all(get(FIRST_URL, "").as_bytes()).unwrap();
+        let mut bytes = Vec::new();
+        while !bytes.ends_with(b"\r\n\r\n") {
+            let mut byte = [0u8];
+            kept.read_exact(&mut byte).unwrap();
+            bytes.push(byte[0]);
+        }
+        let reply = Reply::parse(&bytes);
+        let mut body = vec![0u8; reply.header("content-length").unwrap().parse().unwrap()];
+        kept.read_exact(&mut body).unwrap();
+        assert_eq!(reply.status, 200);
+        assert!(String::from_utf8_lossy(&body).contains(OLD_TEXT));
+    }
+    let pipelined = [
+        get(FIRST_URL, ""),
+        get("/guide/no-such-page/", ""),
+        get("/guide/guide", ""),
+        get(FIRST_URL, "Connection: close\r\n"),
+        get(FIRST_URL, ""),
+    ]
+    .concat();
+    let bytes = exchange(server.port, pipelined.as_bytes()).unwrap();
+    let replies = Reply::parse_all(&bytes);
+    let statuses: Vec<u16> = replies.iter().map(|r| r.status).collect();
+    assert_eq!(
+        statuses,
+        [200, 404, 301, 200],
+        "nothing after the closing request"
+    );
+    assert!(replies[0].text().contains(OLD_TEXT));
+    assert_eq!(replies[3].header("connection"), Some("close"));
+    let old = exchange(
+        server.port,
+        b"GET /guide/ HTTP/1.0\r\n\r\nGET /guide/ HTTP/1.0\r\n\r\n",
+    );
+    let replies = Reply::parse_all(&old.unwrap());
+    assert_eq!(replies.len(), 1, "HTTP/1.0 closes after one answer");
+    assert_eq!(replies[0].header("connection"), Some("close"));
+}
+
+/// A small request body is read past (the connection goes on); a head too large, or too slow,
+/// is refused with its status and the connection closed.
+#[test]
+fn bodies_large_heads_and_stalled_heads() {
+    let _serial = alongside_others();
+    let site = new_site();
+    let server = Server::start(&site);
+    let post = "POST /guide/ HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello";
+    let then = format!("{post}GET {FIRST_URL} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    let replies = Reply::parse_all(&exchange(server.port, then.as_bytes()).unwrap());
+    let statuses: Vec<u16> = replies.iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [405, 200]);
+    assert_eq!(replies[0].header("allow"), Some("GET, HEAD"));
+
+    let huge = format!(
+        "GET /guide/ HTTP/1.1\r\nCookie: {}\r\n\r\n",
+        "a".repeat(20_000)
+    );
+    let reply = server.send(&huge);
+    assert_eq!(reply.status, 431, "{reply:?}");
+
+    let mut stalled = connect(server.port).unwrap();
+    stalled
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    stalled.write_all(b"GET /guide/ HTTP/1.1\r\nHost:").unwrap();
+    let started = Instant::now();
+    let mut answer = Vec::new();
+    stalled.read_to_end(&mut answer).unwrap();
+    let waited = started.elapsed();
+    assert_eq!(Reply::parse(&answer).status, 408);
+    assert!(
+        waited > Duration::from_secs(8) && waited < Duration::from_secs(15),
+        "a head has 10 s to arrive; the answer came after {waited:?}"
+    );
+    server.get("/guide/").assert_status(200);
+}
+
 // ---------------------------------------------------------------------------------------------
 // 10. Port in use
 // ---------------------------------------------------------------------------------------------
@@ -1423,7 +1537,7 @@ fn a_thousand_rebuilds_leak_nothing() {
         site.write(FIRST, first_page(&format!("Rebuild number {n}.")));
         events.wait_for("reload");
         if n == 100 || n == 1000 {
-            measure.push(server.resources());
+            measure.push(server.settled_resources());
         }
     }
     let ((rss_100, threads_100), (rss_1000, threads_1000)) = (measure[0], measure[1]);
