@@ -1,5 +1,5 @@
-//! serve's rebuild latency: the time from saving a file to the `reload` event on the
-//! live-reload stream, debounce included.
+//! serve's figures: the time from saving a file to the `reload` event on the live-reload
+//! stream (debounce included), and requests a second for one page, measured with `wrk`.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
@@ -49,22 +49,7 @@ fn measure(
     edits: usize,
     edit: impl Fn(&str, usize) -> String,
 ) -> Duration {
-    let mut child = Command::new(bin)
-        .args(["serve", "--port", "0"])
-        .arg(site)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start serve");
-    let stdout = child.stdout.take().expect("stdout");
-    let _server = Server(child);
-    let mut lines = BufReader::new(stdout).lines();
-    let address = lines
-        .by_ref()
-        .map_while(Result::ok)
-        .find_map(|l| l.strip_prefix("Serving on http://").map(str::to_string))
-        .expect("the Serving on line");
-    std::thread::spawn(move || lines.for_each(drop));
+    let (_server, address) = start(bin, site);
     let host = address.split('/').next().expect("host:port").to_string();
     let mut stream = TcpStream::connect(&host).expect("connect");
     write!(
@@ -89,6 +74,46 @@ fn measure(
     std::fs::write(file, original).expect("restore");
     times.sort();
     times[times.len() / 2]
+}
+
+/// Starts `rekindle serve` on a free port; returns it and its address (`host:port/path/`).
+fn start(bin: &str, site: &Path) -> (Server, String) {
+    let mut child = Command::new(bin)
+        .args(["serve", "--port", "0"])
+        .arg(site)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start serve");
+    let stdout = child.stdout.take().expect("stdout");
+    let server = Server(child);
+    let mut lines = BufReader::new(stdout).lines();
+    let address = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|l| l.strip_prefix("Serving on http://").map(str::to_string))
+        .expect("the Serving on line");
+    std::thread::spawn(move || lines.for_each(drop));
+    (server, address)
+}
+
+/// Requests a second for the site's home page, `wrk -t2 -c4 -d10s`; None without `wrk`.
+pub fn requests_per_second(bin: &str, site: &Path) -> Option<f64> {
+    let (_server, address) = start(bin, site);
+    let out = Command::new("wrk")
+        .args(["-t2", "-c4", "-d10s"])
+        .arg(format!("http://{address}"))
+        .output()
+        .ok()?;
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !report.contains("Non-2xx"),
+        "the home page did not answer 200:\n{report}"
+    );
+    report
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Requests/sec:"))
+        .and_then(|n| n.trim().parse().ok())
 }
 
 fn drain(reader: &mut BufReader<TcpStream>) {

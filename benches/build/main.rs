@@ -1,6 +1,7 @@
 //! `cargo bench --bench build`: cold builds of generated sites of 100, 1,000 and 10,000 pages
 //! (whole process, median of several runs, peak memory), the Markdown-only floor measured in
-//! the same run, serve's save-to-reload latency, and Hugo or Zola when they are on the PATH.
+//! the same run, serve's save-to-reload latency and requests a second (with `wrk`), and Hugo
+//! or Zola when they are on the PATH.
 //! `BENCH_SIZES=100,1000` limits the sizes; `BENCH_RUNS` sets the number of cold builds.
 //!
 //! Every cold build (rekindle, the floor, Hugo, Zola) writes into a folder of its own that
@@ -106,6 +107,12 @@ fn main() {
         "\nThe guide: serve, save to reload event, median of 21: {}",
         ms(latency::page_edit(BIN, copy.path(), 21))
     );
+    match latency::requests_per_second(BIN, copy.path()) {
+        Some(rate) => {
+            println!("The guide, serve, home page, wrk -t2 -c4 -d10s: {rate:.0} requests/s")
+        }
+        None => println!("(install wrk to measure serve's requests a second)"),
+    }
 }
 
 /// Median wall time and the largest peak RSS (KiB) of `runs` cold builds.
