@@ -336,7 +336,7 @@ pub fn rewrite_site(
     } = previous;
     let memory = output::Memory::default();
     let fresh = render_into(config, site, renderer, &memory, checker, jobs)?;
-    memory.write(SEARCH_INDEX, index.as_bytes())?;
+    let budget = write_search_index(config, &memory, index)?;
     files.extend(memory.into_files());
     // When no re-rendered file gained or lost an id, the other files' links still hold:
     // only the re-rendered files' own links need checking.
@@ -365,7 +365,18 @@ pub fn rewrite_site(
     } else {
         checker.check(scans, &origin)?;
     }
-    Ok(search_budget(config, index.len()).into_iter().collect())
+    Ok(budget.into_iter().collect())
+}
+
+/// Writes a search index joined from its entries (see `search::join`); returns a warning
+/// when it is over its budget.
+pub(crate) fn write_search_index(
+    config: &Config,
+    sink: &dyn Sink,
+    index: &str,
+) -> Result<Option<String>> {
+    sink.write(SEARCH_INDEX, index.as_bytes())?;
+    Ok(search_budget(config, index.len()))
 }
 
 fn poisoned(config: &Config) -> Error {
@@ -435,7 +446,7 @@ pub fn judge_lints(config: &Config, found: Vec<Diagnostic>) -> Result<Vec<String
 }
 
 /// The search index's file, relative to the site root.
-const SEARCH_INDEX: &str = "search-index.json";
+pub(crate) const SEARCH_INDEX: &str = "search-index.json";
 
 /// A warning when the search index passes `[search] budget-kb`.
 fn search_budget(config: &Config, size: usize) -> Option<String> {

@@ -259,26 +259,38 @@ impl<'a, I> Events<'a, '_, I> {
             }
         };
         if let Some(t) = text {
-            self.count_words(t);
-            if self.heading.is_some() {
-                push_collapsed(&mut self.title, t);
-            }
-            if self.summary == Summary::In {
-                push_collapsed(&mut self.summary_text, t);
-            }
-            if let Some(&open) = self.open_links.last() {
-                push_collapsed(&mut self.links[open].text, t);
-            }
-            if self.heading.is_none() {
-                self.section_text(t);
-            }
+            self.feed(t);
         }
         if let Event::End(tag) = &ev
             && !is_inline(*tag)
         {
             self.section_text(" ");
         }
-        match &mut ev {
+        self.follow(&mut ev, start);
+        ev
+    }
+
+    /// Gives a piece of text to everything that collects it: the word count, the heading's
+    /// title, the summary, the open link's text and the section's search text.
+    fn feed(&mut self, t: &str) {
+        self.count_words(t);
+        if self.heading.is_some() {
+            push_collapsed(&mut self.title, t);
+        }
+        if self.summary == Summary::In {
+            push_collapsed(&mut self.summary_text, t);
+        }
+        if let Some(&open) = self.open_links.last() {
+            push_collapsed(&mut self.links[open].text, t);
+        }
+        if self.heading.is_none() {
+            self.section_text(t);
+        }
+    }
+
+    /// Follows the summary paragraph and open links; rewrites a link's or image's target.
+    fn follow(&mut self, ev: &mut Event<'a>, start: usize) {
+        match ev {
             Event::Start(Tag::Paragraph) if self.summary == Summary::Before => {
                 self.summary = Summary::In;
             }
@@ -305,7 +317,6 @@ impl<'a, I> Events<'a, '_, I> {
             }
             _ => {}
         }
-        ev
     }
 
     /// Adds text to the current section's search text, up to about `SECTION_TEXT` bytes,

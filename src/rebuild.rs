@@ -181,8 +181,16 @@ impl DevBuild {
         let mut warnings = crate::judge_lints(config, all_lints(&lints, &titles))?;
         renderer.set_site(config, &site);
         let memory = Memory::default();
+        // The search index is joined from the entries kept for partial rebuilds.
+        let search: Vec<String> = (site.reading_order.iter())
+            .map(|n| crate::search::entry(&site, *n))
+            .collect();
+        let index = crate::search::join(search.iter().map(String::as_str));
+        warnings.extend(crate::write_search_index(config, &memory, &index)?);
+        drop(index);
         let files = crate::output_files(config, &site, &theme);
-        let extras = crate::extra_files(config);
+        let mut extras = crate::extra_files(config);
+        extras.retain(|f| *f != crate::SEARCH_INDEX);
         let written = crate::write_site(config, &site, renderer, &theme, &memory, files, &extras)?;
         warnings.extend(written.warnings);
         let files = memory.into_files();
@@ -192,9 +200,7 @@ impl DevBuild {
                 .iter()
                 .map(|p| (p.doc.rel.clone(), shape(p)))
                 .collect(),
-            search: (site.reading_order.iter())
-                .map(|n| crate::search::entry(&site, *n))
-                .collect(),
+            search,
             site,
             content,
             theme,

@@ -701,8 +701,12 @@ fn startup_serves_the_site_under_its_path_with_the_live_reload_script() {
         "stderr: {}",
         server.stderr()
     );
+    let index = server.get("/guide/search-index.json");
     drop(server);
     assert!(!site.public().exists(), "serve created the build dir");
+    // serve's search index is the one `build` publishes.
+    site.run(&["build"]).assert_ok();
+    assert_eq!(index.text(), site.read("public/search-index.json"));
 }
 
 // ---------------------------------------------------------------------------------------------
