@@ -327,6 +327,37 @@ fn closes(connection: Option<&str>, http10: bool) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever a client sends, the head parser answers without panicking, and a whole
+        /// request is a prefix of what was sent, with its target inside it.
+        #[test]
+        fn any_bytes_parse_to_a_request_a_partial_head_or_a_refusal(
+            bytes in prop_oneof![
+                proptest::collection::vec(any::<u8>(), 0..600),
+                proptest::collection::vec(prop::sample::select(vec![
+                    "\r\n", "\r\n\r\n", "Content-Length: ", "Connection: ", "close", "keep-alive",
+                    ", ", "5", "-1", "99999999999999999999999", "Transfer-Encoding: chunked",
+                    "Host: a", ":", " ", "\0", "\u{ff}", "GET /x HTTP/1.1",
+                ]), 0..40)
+                .prop_map(|tokens| tokens.concat().into_bytes()),
+            ],
+            prefix in prop::sample::select(vec!["", "GET / HTTP/1.1\r\n", "POST /a HTTP/1.0\r\nContent-Length: "]),
+        ) {
+            let mut sent = prefix.as_bytes().to_vec();
+            sent.extend_from_slice(&bytes);
+            match parse(&sent) {
+                Parsed::Request(request, used, _) => {
+                    prop_assert!(used <= sent.len());
+                    let head = String::from_utf8_lossy(&sent[..used]);
+                    prop_assert!(head.contains(request.target));
+                }
+                Parsed::Partial => {}
+                Parsed::Invalid(status, _) => prop_assert!(status == 400 || status == 431),
+            }
+        }
+    }
 
     fn request(raw: &str) -> (Request<'_>, usize, Body) {
         match parse(raw.as_bytes()) {
