@@ -38,10 +38,12 @@ pub struct Origin<'a> {
 pub fn scan(html: &str) -> (Vec<String>, Vec<String>) {
     let mut links = Vec::new();
     let mut ids = Vec::new();
-    walk(html, &mut |attr, value| match attr {
-        "href" | "src" => links.push(decode_entities(value)),
-        "id" => ids.push(decode_entities(value)),
-        _ => {}
+    walk(html, &mut |attr, value| {
+        if attr == "id" {
+            ids.push(decode_entities(value));
+        } else {
+            links.push(decode_entities(value));
+        }
     });
     (links, ids)
 }
@@ -56,9 +58,6 @@ pub fn rewrite_attributes(
     let mut copied = 0;
     let base = html.as_ptr() as usize;
     walk(html, &mut |attr, value| {
-        if !matches!(attr, "href" | "src" | "id") {
-            return;
-        }
         if let Some(new) = change(attr, &decode_entities(value)) {
             let start = value.as_ptr() as usize - base;
             out.push_str(&html[copied..start]);
@@ -70,7 +69,8 @@ pub fn rewrite_attributes(
     out
 }
 
-/// Calls `found` with the name and raw value of every attribute of every tag.
+/// Calls `found` with the name (`href`, `src` or `id`, matched in any case) and raw value
+/// of each of those attributes of every tag. Nothing is allocated for the others.
 fn walk(html: &str, found: &mut dyn FnMut(&str, &str)) {
     let mut rest = html;
     while let Some(lt) = rest.find('<') {
@@ -85,16 +85,20 @@ fn walk(html: &str, found: &mut dyn FnMut(&str, &str)) {
         if name_len == 0 {
             continue;
         }
-        let name = rest[..name_len].to_ascii_lowercase();
+        let name = &rest[..name_len];
+        let raw_text = ["script", "style"]
+            .into_iter()
+            .find(|t| name.eq_ignore_ascii_case(t));
         rest = attributes(&rest[name_len..], found);
-        if name == "script" || name == "style" {
-            let close = format!("</{name}");
+        if let Some(tag) = raw_text {
+            let close = format!("</{tag}");
             rest = rest.find(&close).map_or("", |end| &rest[end..]);
         }
     }
 }
 
-/// Reads the attributes of a tag up to its `>`, calling `found` for each; returns what follows.
+/// Reads the attributes of a tag up to its `>`, calling `found` for the ones `walk` reports;
+/// returns what follows.
 fn attributes<'a>(mut rest: &'a str, found: &mut dyn FnMut(&str, &str)) -> &'a str {
     loop {
         rest = rest.trim_start_matches(|c: char| c.is_ascii_whitespace() || c == '/');
@@ -104,7 +108,7 @@ fn attributes<'a>(mut rest: &'a str, found: &mut dyn FnMut(&str, &str)) -> &'a s
         let name_len = rest
             .find(|c: char| c.is_ascii_whitespace() || matches!(c, '=' | '>' | '/'))
             .unwrap_or(rest.len());
-        let name = rest[..name_len].to_ascii_lowercase();
+        let name = &rest[..name_len];
         rest = rest[name_len..].trim_start();
         let Some(after_eq) = rest.strip_prefix('=') else {
             continue;
@@ -123,7 +127,12 @@ fn attributes<'a>(mut rest: &'a str, found: &mut dyn FnMut(&str, &str)) -> &'a s
                 (&after_eq[..end], &after_eq[end..])
             }
         };
-        found(&name, value);
+        let wanted = ["href", "src", "id"]
+            .into_iter()
+            .find(|a| name.eq_ignore_ascii_case(a));
+        if let Some(name) = wanted {
+            found(name, value);
+        }
         rest = next;
     }
 }

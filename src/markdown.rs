@@ -72,6 +72,8 @@ struct TextSection {
     pub id: String,
     pub title: String,
     pub text: String,
+    /// The text reached `SECTION_TEXT` and was cut: nothing more goes in.
+    pub full: bool,
 }
 
 /// How much text of each section is kept for search.
@@ -320,15 +322,22 @@ impl<'a, I> Events<'a, '_, I> {
     }
 
     /// Adds text to the current section's search text, up to about `SECTION_TEXT` bytes,
-    /// ending on a whole word.
+    /// ending on a whole word and an ellipsis.
     fn section_text(&mut self, text: &str) {
-        let Some(section) = self.sections.last_mut() else {
+        let Some(section) = self.sections.last_mut().filter(|s| !s.full) else {
             return;
         };
-        if section.text.len() >= SECTION_TEXT {
-            return;
+        // Collapsing goes piece by piece, and only as far as the limit: a long paragraph
+        // is not copied whole to be cut again.
+        let mut rest = text;
+        while !rest.is_empty() && section.text.len() <= SECTION_TEXT {
+            let mut take = (SECTION_TEXT + 1 - section.text.len()).min(rest.len());
+            while !rest.is_char_boundary(take) {
+                take += 1;
+            }
+            push_collapsed(&mut section.text, &rest[..take]);
+            rest = &rest[take..];
         }
-        push_collapsed(&mut section.text, text);
         if section.text.len() > SECTION_TEXT {
             let mut cut = SECTION_TEXT;
             while !section.text.is_char_boundary(cut) {
@@ -337,6 +346,7 @@ impl<'a, I> Events<'a, '_, I> {
             let cut = section.text[..cut].rfind(' ').unwrap_or(cut);
             section.text.truncate(cut);
             section.text.push('…');
+            section.full = true;
         }
     }
 
@@ -361,13 +371,18 @@ impl<'a, I> Events<'a, '_, I> {
 
     /// Counts words across adjacent text fragments ("it", "’", "s" is one word).
     fn count_words(&mut self, text: &str) {
-        for c in text.chars() {
-            if c.is_whitespace() {
-                self.in_word = false;
-            } else if !self.in_word {
-                self.in_word = true;
-                self.word_count += 1;
+        let mut next = 0;
+        for (at, len) in whitespace(text) {
+            // A word ends at each whitespace that follows a non-empty piece.
+            if at > next {
+                self.word_count += usize::from(!self.in_word);
             }
+            self.in_word = false;
+            next = at + len;
+        }
+        if text.len() > next {
+            self.word_count += usize::from(!self.in_word);
+            self.in_word = true;
         }
     }
 
@@ -400,6 +415,7 @@ impl<'a, I> Events<'a, '_, I> {
             id: id.clone(),
             title: self.title.clone(),
             text: String::new(),
+            full: false,
         });
         self.headings.push(Heading {
             level: level as u8,
@@ -451,15 +467,40 @@ fn unique_id(ids: &mut HashMap<String, usize>, base: String) -> String {
 
 /// Appends `text`, turning whitespace runs into one space and dropping leading whitespace.
 fn push_collapsed(buf: &mut String, text: &str) {
-    for c in text.chars() {
-        if c.is_whitespace() {
-            if !buf.is_empty() && !buf.ends_with(' ') {
-                buf.push(' ');
-            }
-        } else {
-            buf.push(c);
+    let mut run = 0;
+    for (at, len) in whitespace(text) {
+        buf.push_str(&text[run..at]);
+        if !buf.is_empty() && !buf.ends_with(' ') {
+            buf.push(' ');
         }
+        run = at + len;
     }
+    buf.push_str(&text[run..]);
+}
+
+/// The position and length of each whitespace character of `text` (as `char::is_whitespace`
+/// says), looking at ASCII bytes without decoding them: most text is ASCII.
+fn whitespace(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        while let Some(&b) = bytes.get(at) {
+            let (white, len) = if b.is_ascii() {
+                (
+                    matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r'),
+                    1,
+                )
+            } else {
+                let c = text.get(at..).and_then(|t| t.chars().next()).unwrap_or(' ');
+                (c.is_whitespace(), c.len_utf8())
+            };
+            at += len;
+            if white {
+                return Some((at - len, len));
+            }
+        }
+        None
+    })
 }
 
 fn trim_end_space(buf: &mut String) {
@@ -526,6 +567,20 @@ impl<'a> LineIndex<'a> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn whitespace_is_found_as_char_is_whitespace_finds_it() {
+        let text: String = (0..0x3100u32).filter_map(char::from_u32).collect();
+        let expected: Vec<(usize, usize)> = text
+            .char_indices()
+            .filter(|(_, c)| c.is_whitespace())
+            .map(|(i, c)| (i, c.len_utf8()))
+            .collect();
+        assert_eq!(whitespace(&text).collect::<Vec<_>>(), expected);
+        let mut collapsed = String::new();
+        push_collapsed(&mut collapsed, "  a\u{a0}\u{3000} b\n\n c ");
+        assert_eq!(collapsed, "a b c ");
+    }
+
     const PLAIN: Options = Options {
         smart_punctuation: false,
         heading_anchors: false,
@@ -545,6 +600,23 @@ mod tests {
         assert_eq!(slugify("Æúű cool"), "aeuu-cool");
         assert_eq!(slugify("!!!"), "section");
         assert_eq!(slugify(""), "section");
+    }
+
+    #[test]
+    fn section_search_text_stops_at_its_ellipsis() {
+        // The first paragraph passes the limit; the second must not follow the ellipsis.
+        // Words of 29 letters: the cut falls at 269 bytes, well short of the limit.
+        let first = format!("{}word ", "w".repeat(25)).repeat(12);
+        let r = md(&format!("## Long\n\n{first}\n\nSecond paragraph.\n"));
+        let search: serde_json::Value = serde_json::from_str(&format!("[{}]", r.search)).unwrap();
+        let text = search[0][0][2].as_str().unwrap();
+        assert!(text.ends_with("word…"), "{text}");
+        assert!(!text.contains("Second"), "{text}");
+        assert!(
+            text.len() <= SECTION_TEXT + '…'.len_utf8(),
+            "{}",
+            text.len()
+        );
     }
 
     #[test]
