@@ -1,6 +1,7 @@
 //! Link checking: finds every href, src and id in the rendered HTML and proves each internal
 //! link leads to a file of the site (and each `#anchor` to an id on that page). Pure.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
@@ -35,12 +36,13 @@ pub struct Origin<'a> {
 }
 
 /// Collects the values of `href`, `src` and `id` attributes of the tags, entities decoded.
-pub fn scan(html: &str) -> (Vec<String>, Vec<String>) {
+/// Links are borrowed from `html` where they hold no entity: most are dropped by `triage`.
+pub fn scan(html: &str) -> (Vec<Cow<'_, str>>, Vec<String>) {
     let mut links = Vec::new();
     let mut ids = Vec::new();
     walk(html, &mut |attr, value| {
         if attr == "id" {
-            ids.push(decode_entities(value));
+            ids.push(decode_entities(value).into_owned());
         } else {
             links.push(decode_entities(value));
         }
@@ -71,7 +73,7 @@ pub fn rewrite_attributes(
 
 /// Calls `found` with the name (`href`, `src` or `id`, matched in any case) and raw value
 /// of each of those attributes of every tag. Nothing is allocated for the others.
-fn walk(html: &str, found: &mut dyn FnMut(&str, &str)) {
+fn walk<'h>(html: &'h str, found: &mut dyn FnMut(&str, &'h str)) {
     let mut rest = html;
     while let Some(lt) = rest.find('<') {
         rest = &rest[lt + 1..];
@@ -99,7 +101,7 @@ fn walk(html: &str, found: &mut dyn FnMut(&str, &str)) {
 
 /// Reads the attributes of a tag up to its `>`, calling `found` for the ones `walk` reports;
 /// returns what follows.
-fn attributes<'a>(mut rest: &'a str, found: &mut dyn FnMut(&str, &str)) -> &'a str {
+fn attributes<'a>(mut rest: &'a str, found: &mut dyn FnMut(&str, &'a str)) -> &'a str {
     loop {
         rest = rest.trim_start_matches(|c: char| c.is_ascii_whitespace() || c == '/');
         if rest.is_empty() || rest.starts_with('>') {
@@ -137,18 +139,20 @@ fn attributes<'a>(mut rest: &'a str, found: &mut dyn FnMut(&str, &str)) -> &'a s
     }
 }
 
-fn decode_entities(value: &str) -> String {
+fn decode_entities(value: &str) -> Cow<'_, str> {
     if !value.contains('&') {
-        return value.to_string();
+        return Cow::Borrowed(value);
     }
-    value
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&#x27;", "'")
-        .replace("&#x2F;", "/")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
+    Cow::Owned(
+        value
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&#x27;", "'")
+            .replace("&#x2F;", "/")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&"),
+    )
 }
 
 /// Judges links against every file of the site. Built once per build from the list of
@@ -163,7 +167,8 @@ pub struct Checker {
 /// Where a link leads: a site path and a fragment, or a problem.
 enum Target<'a> {
     Outside,
-    Found(String, &'a str),
+    /// The URL path of the page or file, and the fragment.
+    Found(Cow<'a, str>, &'a str),
     Broken(String),
 }
 
@@ -187,18 +192,21 @@ impl Checker {
     /// Keeps the links of `file` that need the whole site to judge (broken ones, and those
     /// with an anchor on another page); the others are fine and dropped, so that little is
     /// held in memory. `ids` are the ids of `file` itself.
-    pub fn triage(&self, file: &str, mut links: Vec<String>, ids: &[String]) -> Vec<String> {
+    pub fn triage(&self, file: &str, links: Vec<Cow<'_, str>>, ids: &[String]) -> Vec<String> {
         let here = page_path(&self.base_path, file);
-        links.retain(|link| match self.target(link, &here) {
+        let keep = |link: &str| match self.target(link, &here) {
             Target::Outside => false,
             Target::Found(target, fragment) if target == here => {
                 !ids.iter().any(|id| id == fragment) && !fragment.is_empty()
             }
             Target::Found(_, fragment) => !fragment.is_empty(),
             Target::Broken(_) => true,
-        });
-        links.shrink_to_fit();
+        };
         links
+            .into_iter()
+            .filter(|link| keep(link))
+            .map(Cow::into_owned)
+            .collect()
     }
 
     /// Checks the links kept by `triage`, now that every page's ids are known; `scans` are
@@ -272,24 +280,24 @@ impl Checker {
         };
         let (path, fragment) = link.split_once('#').unwrap_or((link, ""));
         let path = path.split_once('?').map_or(path, |(p, _)| p);
-        let target = if path.is_empty() {
-            here.to_string()
+        let target: Cow<'a, str> = if path.is_empty() {
+            Cow::Owned(here.to_string())
         } else if path.starts_with('/') {
-            percent_decode_str(path).decode_utf8_lossy().into_owned()
+            percent_decode_str(path).decode_utf8_lossy()
         } else {
             let dir = &here[..here.rfind('/').map_or(0, |i| i + 1)];
             let joined = format!("{}{}", dir.trim_start_matches('/'), path);
             let decoded = percent_decode_str(&joined).decode_utf8_lossy().into_owned();
             match crate::site::normalize(&decoded) {
-                Some(n) if path.ends_with('/') && !n.is_empty() => format!("/{n}/"),
-                Some(n) => format!("/{n}"),
+                Some(n) if path.ends_with('/') && !n.is_empty() => Cow::Owned(format!("/{n}/")),
+                Some(n) => Cow::Owned(format!("/{n}")),
                 None => return Target::Broken("it climbs above the site's root".to_string()),
             }
         };
-        if self.paths.contains(&target) {
+        if self.paths.contains(target.as_ref()) {
             Target::Found(target, fragment)
         } else if self.paths.contains(&format!("{target}/")) {
-            Target::Found(format!("{target}/"), fragment)
+            Target::Found(Cow::Owned(format!("{target}/")), fragment)
         } else {
             Target::Broken(format!("no page or file at `{target}`"))
         }
