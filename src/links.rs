@@ -72,61 +72,75 @@ pub fn rewrite_attributes(
 }
 
 /// Calls `found` with the name (`href`, `src` or `id`, matched in any case) and raw value
-/// of each of those attributes of every tag. Nothing is allocated for the others.
+/// of each of those attributes of every tag. Nothing is allocated for the others, and the
+/// markup is read byte by byte: every delimiter is ASCII, so each cut is a char boundary.
 fn walk<'h>(html: &'h str, found: &mut dyn FnMut(&str, &'h str)) {
-    let mut rest = html;
-    while let Some(lt) = rest.find('<') {
-        rest = &rest[lt + 1..];
-        if let Some(comment) = rest.strip_prefix("!--") {
-            rest = comment.find("-->").map_or("", |end| &comment[end + 3..]);
+    let bytes = html.as_bytes();
+    let mut at = 0;
+    while let Some(lt) = html.get(at..).and_then(|rest| rest.find('<')) {
+        at += lt + 1;
+        if bytes[at..].starts_with(b"!--") {
+            let comment = at + 3;
+            at = html[comment..]
+                .find("-->")
+                .map_or(bytes.len(), |end| comment + end + 3);
             continue;
         }
-        let name_len = rest
-            .find(|c: char| !c.is_ascii_alphanumeric())
-            .unwrap_or(rest.len());
-        if name_len == 0 {
+        let name_end = skip(bytes, at, |b| b.is_ascii_alphanumeric());
+        let Some(name) = html.get(at..name_end).filter(|n| !n.is_empty()) else {
             continue;
-        }
-        let name = &rest[..name_len];
+        };
         let raw_text = ["script", "style"]
             .into_iter()
             .find(|t| name.eq_ignore_ascii_case(t));
-        rest = attributes(&rest[name_len..], found);
+        at = attributes(html, name_end, found);
         if let Some(tag) = raw_text {
             let close = format!("</{tag}");
-            rest = rest.find(&close).map_or("", |end| &rest[end..]);
+            at = html[at..].find(&close).map_or(bytes.len(), |end| at + end);
         }
     }
 }
 
-/// Reads the attributes of a tag up to its `>`, calling `found` for the ones `walk` reports;
-/// returns what follows.
-fn attributes<'a>(mut rest: &'a str, found: &mut dyn FnMut(&str, &'a str)) -> &'a str {
+/// The first position from `at` whose byte does not pass `keep`.
+fn skip(bytes: &[u8], at: usize, keep: impl Fn(u8) -> bool) -> usize {
+    bytes
+        .get(at..)
+        .and_then(|rest| rest.iter().position(|&b| !keep(b)))
+        .map_or(bytes.len(), |n| at + n)
+}
+
+/// Reads the attributes of the tag whose name ends at `at`, up to its `>`, calling `found`
+/// for the ones `walk` reports; returns the position after the tag.
+fn attributes<'h>(html: &'h str, mut at: usize, found: &mut dyn FnMut(&str, &'h str)) -> usize {
+    let bytes = html.as_bytes();
     loop {
-        rest = rest.trim_start_matches(|c: char| c.is_ascii_whitespace() || c == '/');
-        if rest.is_empty() || rest.starts_with('>') {
-            return rest.get(1..).unwrap_or("");
+        at = skip(bytes, at, |b| b.is_ascii_whitespace() || b == b'/');
+        match bytes.get(at) {
+            None => return bytes.len(),
+            Some(b'>') => return at + 1,
+            Some(_) => {}
         }
-        let name_len = rest
-            .find(|c: char| c.is_ascii_whitespace() || matches!(c, '=' | '>' | '/'))
-            .unwrap_or(rest.len());
-        let name = &rest[..name_len];
-        rest = rest[name_len..].trim_start();
-        let Some(after_eq) = rest.strip_prefix('=') else {
+        let name_start = at;
+        at = skip(bytes, at, |b| {
+            !(b.is_ascii_whitespace() || matches!(b, b'=' | b'>' | b'/'))
+        });
+        let name = html.get(name_start..at).unwrap_or("");
+        at = skip(bytes, at, |b| b.is_ascii_whitespace());
+        if bytes.get(at) != Some(&b'=') {
             continue;
-        };
-        let after_eq = after_eq.trim_start();
-        let (value, next) = match after_eq.chars().next() {
-            Some(q @ ('"' | '\'')) => {
-                let body = &after_eq[1..];
-                let end = body.find(q).unwrap_or(body.len());
-                (&body[..end], body.get(end + 1..).unwrap_or(""))
+        }
+        at = skip(bytes, at + 1, |b| b.is_ascii_whitespace());
+        let (value, next) = match bytes.get(at) {
+            Some(&quote @ (b'"' | b'\'')) => {
+                let end = skip(bytes, at + 1, |b| b != quote);
+                (
+                    html.get(at + 1..end).unwrap_or(""),
+                    (end + 1).min(bytes.len()),
+                )
             }
             _ => {
-                let end = after_eq
-                    .find(|c: char| c.is_ascii_whitespace() || c == '>')
-                    .unwrap_or(after_eq.len());
-                (&after_eq[..end], &after_eq[end..])
+                let end = skip(bytes, at, |b| !(b.is_ascii_whitespace() || b == b'>'));
+                (html.get(at..end).unwrap_or(""), end)
             }
         };
         let wanted = ["href", "src", "id"]
@@ -135,7 +149,7 @@ fn attributes<'a>(mut rest: &'a str, found: &mut dyn FnMut(&str, &'a str)) -> &'
         if let Some(name) = wanted {
             found(name, value);
         }
-        rest = next;
+        at = next;
     }
 }
 
