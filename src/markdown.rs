@@ -466,12 +466,24 @@ fn unique_id(ids: &mut HashMap<String, usize>, base: String) -> String {
 }
 
 /// Appends `text`, turning whitespace runs into one space and dropping leading whitespace.
+/// A single space between words is copied with them: text is pushed in long runs.
 fn push_collapsed(buf: &mut String, text: &str) {
-    let mut run = 0;
+    // Whether a space here would follow another (or start the text), and so be dropped.
+    let mut after_space = buf.is_empty() || buf.ends_with(' ');
+    let (mut run, mut previous_end) = (0, 0);
     for (at, len) in whitespace(text) {
+        if at > previous_end {
+            after_space = false;
+        }
+        previous_end = at + len;
+        if !after_space && text.as_bytes().get(at) == Some(&b' ') {
+            after_space = true;
+            continue;
+        }
         buf.push_str(&text[run..at]);
-        if !buf.is_empty() && !buf.ends_with(' ') {
+        if !after_space {
             buf.push(' ');
+            after_space = true;
         }
         run = at + len;
     }
@@ -485,6 +497,11 @@ fn whitespace(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
     let mut at = 0;
     std::iter::from_fn(move || {
         while let Some(&b) = bytes.get(at) {
+            // Most bytes are printable ASCII: one comparison moves past them.
+            if (b'!'..=b'~').contains(&b) {
+                at += 1;
+                continue;
+            }
             let (white, len) = if b.is_ascii() {
                 (
                     matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r'),
@@ -543,7 +560,7 @@ impl<'a> LineIndex<'a> {
     fn locate(&mut self, offset: usize) -> (usize, usize) {
         if self.starts.is_empty() {
             self.starts.push(0);
-            let newlines = self.body.bytes().enumerate().filter(|&(_, b)| b == b'\n');
+            let newlines = self.body.match_indices('\n');
             self.starts.extend(newlines.map(|(i, _)| i + 1));
         }
         let line = self
@@ -576,9 +593,17 @@ mod tests {
             .map(|(i, c)| (i, c.len_utf8()))
             .collect();
         assert_eq!(whitespace(&text).collect::<Vec<_>>(), expected);
-        let mut collapsed = String::new();
-        push_collapsed(&mut collapsed, "  a\u{a0}\u{3000} b\n\n c ");
-        assert_eq!(collapsed, "a b c ");
+        for (before, text, after) in [
+            ("", "  a\u{a0}\u{3000} b\n\n c ", "a b c "),
+            ("x", " a  b\tc", "x a b c"),
+            ("x ", " a", "x a"),
+            ("x", "y z ", "xy z "),
+            ("", "   ", ""),
+        ] {
+            let mut collapsed = before.to_string();
+            push_collapsed(&mut collapsed, text);
+            assert_eq!(collapsed, after, "{before:?} + {text:?}");
+        }
     }
 
     const PLAIN: Options = Options {
