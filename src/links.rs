@@ -77,7 +77,7 @@ pub fn rewrite_attributes(
 fn walk<'h>(html: &'h str, found: &mut dyn FnMut(&str, &'h str)) {
     let bytes = html.as_bytes();
     let mut at = 0;
-    while let Some(lt) = html.get(at..).and_then(|rest| rest.find('<')) {
+    while let Some(lt) = bytes.get(at..).and_then(|rest| memchr::memchr(b'<', rest)) {
         at += lt + 1;
         if bytes[at..].starts_with(b"!--") {
             let comment = at + 3;
@@ -132,7 +132,10 @@ fn attributes<'h>(html: &'h str, mut at: usize, found: &mut dyn FnMut(&str, &'h 
         at = skip(bytes, at + 1, |b| b.is_ascii_whitespace());
         let (value, next) = match bytes.get(at) {
             Some(&quote @ (b'"' | b'\'')) => {
-                let end = skip(bytes, at + 1, |b| b != quote);
+                let end = (bytes
+                    .get(at + 1..)
+                    .and_then(|rest| memchr::memchr(quote, rest)))
+                .map_or(bytes.len(), |n| at + 1 + n);
                 (
                     html.get(at + 1..end).unwrap_or(""),
                     (end + 1).min(bytes.len()),
