@@ -299,6 +299,8 @@ impl Checker {
         let path = path.split_once('?').map_or(path, |(p, _)| p);
         let target: Cow<'a, str> = if path.is_empty() {
             Cow::Owned(here.to_string())
+        } else if path.starts_with('/') && !path.contains('%') {
+            Cow::Borrowed(path)
         } else if path.starts_with('/') {
             percent_decode_str(path).decode_utf8_lossy()
         } else {
