@@ -394,6 +394,27 @@ mod tests {
     }
 
     #[test]
+    fn percent_escaped_links_are_decoded_before_lookup() {
+        let files = vec!["index.html".to_string(), "a b/index.html".to_string()];
+        let checker = Checker::new(&files, "/g/", "https://x.io/g/");
+        let kept = checker.triage(
+            "index.html",
+            vec![
+                "/g/a%20b/".into(),
+                "a%20b/".into(),
+                "/g/a b/".into(),
+                "/g/a%20c/".into(),
+            ],
+            &[],
+        );
+        assert_eq!(
+            kept,
+            vec!["/g/a%20c/".to_string()],
+            "only the missing page is kept"
+        );
+    }
+
+    #[test]
     fn resolves_absolute_relative_and_anchor_links() {
         let files: Vec<String> = ["index.html", "steps/a/index.html", "style.css"]
             .iter()
