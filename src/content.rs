@@ -239,11 +239,11 @@ pub fn walk(dir: &Path, fence: &Path) -> Result<Vec<(PathBuf, String)>> {
             continue;
         }
         let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path());
-        let rel: Vec<String> = rel
-            .iter()
-            .map(|c| c.to_string_lossy().into_owned())
-            .collect();
-        files.push((entry.path().to_path_buf(), rel.join("/")));
+        let rel = match std::path::MAIN_SEPARATOR {
+            '/' => rel.to_string_lossy().into_owned(),
+            other => rel.to_string_lossy().replace(other, "/"),
+        };
+        files.push((entry.into_path(), rel));
     }
     Ok(files)
 }
