@@ -56,6 +56,8 @@ pub struct Renderer {
     templates_dir: PathBuf,
     /// Each template's text, to quote the offending line in errors.
     texts: HashMap<String, String>,
+    /// The template values many renders share, made by `set_site`.
+    shared: views::Shared,
 }
 
 impl Renderer {
@@ -93,6 +95,7 @@ impl Renderer {
             cards: crate::cards::Cards::default(),
             templates_dir,
             texts,
+            shared: views::Shared::default(),
         })
     }
 
@@ -101,6 +104,7 @@ impl Renderer {
         let global = self.tera.global_context();
         global.insert("config", &views::config(config));
         global.insert("site", &views::site(config, site));
+        self.shared = views::Shared::new(site);
     }
 
     /// The social preview card of a node: the site's title, the node's title and its kicker.
@@ -166,13 +170,13 @@ impl Renderer {
             Job::Node(i) => self.node_context(config, site, site.reading_order[i], &mut ctx)?,
             Job::Tag(t) => {
                 let tag = &site.tags[t];
-                ctx.insert("tag", &views::tag(config, site, t));
+                ctx.insert("tag", &views::tag(config, site, &self.shared, t));
                 let meta = views::tag_meta(config, tag);
                 ctx.insert("meta", &meta.with_card(config, site, Node::Section(0)));
                 (tag.file.clone(), "tag.html".to_string(), None)
             }
             Job::Tags => {
-                ctx.insert("tags", &views::tags(config, site));
+                ctx.insert("tags", &views::tags(config, site, &self.shared));
                 let meta = views::tags_meta(config, site);
                 ctx.insert("meta", &meta.with_card(config, site, Node::Section(0)));
                 ("tags/index.html".to_string(), "tags.html".to_string(), None)
@@ -215,7 +219,7 @@ impl Renderer {
         match node {
             Node::Page(p) => {
                 let page = &site.pages[p];
-                ctx.insert("page", &views::page(config, site, p));
+                ctx.insert("page", &views::page(config, site, &self.shared, p));
                 let meta = views::page_meta(config, page);
                 ctx.insert("meta", &meta.with_card(config, site, node));
                 let template = views::page_template(site, p, |n| self.has(n))?;
@@ -223,7 +227,7 @@ impl Renderer {
             }
             Node::Section(s) => {
                 let section = &site.sections[s];
-                ctx.insert("section", &views::section(config, site, s));
+                ctx.insert("section", &views::section(config, site, &self.shared, s));
                 let meta = views::section_meta(config, section);
                 ctx.insert("meta", &meta.with_card(config, site, node));
                 let template = if s == 0 { "index.html" } else { "section.html" };

@@ -2,6 +2,7 @@
 //! borrowed from the site model, never hand-assembled maps.
 
 use serde::Serialize;
+use tera::Value;
 
 use crate::config::Config;
 use crate::content::{Date, Extra, Figure, Source};
@@ -87,7 +88,7 @@ pub struct PageSummary<'a> {
     path: &'a str,
     permalink: String,
     date: Option<Date>,
-    tags: Vec<TagRef<'a>>,
+    tags: Vec<Value>,
     position: usize,
     reading_time: usize,
 }
@@ -121,10 +122,10 @@ fn tag_view<'a, P>(config: &Config, tag: &'a Tag, page: impl Fn(usize) -> P) -> 
 }
 
 /// Every tag with its pages as `{title, path}` links, for tags.html.
-pub fn tags<'a>(config: &Config, site: &'a Site) -> Vec<TagView<'a, LinkView<'a>>> {
+pub fn tags<'a>(config: &Config, site: &'a Site, shared: &Shared) -> Vec<TagView<'a, Value>> {
     site.tags
         .iter()
-        .map(|tag| tag_view(config, tag, |p| link(site, Node::Page(p))))
+        .map(|tag| tag_view(config, tag, |p| shared.link(Node::Page(p))))
         .collect()
 }
 
@@ -133,6 +134,53 @@ pub fn tags<'a>(config: &Config, site: &'a Site) -> Vec<TagView<'a, LinkView<'a>
 pub struct LinkView<'a> {
     title: &'a str,
     path: &'a str,
+}
+
+/// What many contexts show, converted to template values once per build and shared (a tera
+/// value is reference-counted): every node's `{title, path}` link, as a neighbour, an
+/// ancestor or in a tag's list, and every tag's `{name, slug, path}`.
+#[derive(Default)]
+pub struct Shared {
+    pages: Vec<Value>,
+    sections: Vec<Value>,
+    tags: Vec<Value>,
+}
+
+impl Shared {
+    pub fn new(site: &Site) -> Shared {
+        let link = |title: &str, path: &str| Value::from_serializable(&LinkView { title, path });
+        Shared {
+            pages: (site.pages.iter())
+                .map(|p| link(&p.doc.meta.title, &p.path))
+                .collect(),
+            sections: (site.sections.iter())
+                .map(|s| link(&s.doc.meta.title, &s.path))
+                .collect(),
+            tags: (site.tags.iter())
+                .map(|t| {
+                    Value::from_serializable(&TagRef {
+                        name: &t.name,
+                        slug: &t.slug,
+                        path: &t.path,
+                    })
+                })
+                .collect(),
+        }
+    }
+
+    fn link(&self, node: Node) -> Value {
+        let found = match node {
+            Node::Page(p) => self.pages.get(p),
+            Node::Section(s) => self.sections.get(s),
+        };
+        found.cloned().unwrap_or_else(Value::none)
+    }
+
+    fn tags_of(&self, page: &Page) -> Vec<Value> {
+        (page.tags.iter())
+            .map(|&t| self.tags.get(t).cloned().unwrap_or_else(Value::none))
+            .collect()
+    }
 }
 
 #[derive(Serialize)]
@@ -164,7 +212,7 @@ pub struct PageView<'a> {
     date: Option<Date>,
     updated: Option<Date>,
     authors: &'a [String],
-    tags: Vec<TagRef<'a>>,
+    tags: Vec<Value>,
     weight: i64,
     word_count: usize,
     reading_time: usize,
@@ -176,11 +224,11 @@ pub struct PageView<'a> {
     section_length: usize,
     /// "Step 2 of 4" (see `kicker`).
     kicker: String,
-    prev: Option<LinkView<'a>>,
-    next: Option<LinkView<'a>>,
-    prev_in_section: Option<LinkView<'a>>,
-    next_in_section: Option<LinkView<'a>>,
-    breadcrumbs: Vec<LinkView<'a>>,
+    prev: Option<Value>,
+    next: Option<Value>,
+    prev_in_section: Option<Value>,
+    next_in_section: Option<Value>,
+    breadcrumbs: Vec<Value>,
 }
 
 #[derive(Serialize)]
@@ -192,11 +240,11 @@ pub struct SectionView<'a> {
     path: &'a str,
     permalink: String,
     pages: Vec<PageSummary<'a>>,
-    subsections: Vec<LinkView<'a>>,
+    subsections: Vec<Value>,
     extra: &'a Extra,
-    breadcrumbs: Vec<LinkView<'a>>,
-    prev: Option<LinkView<'a>>,
-    next: Option<LinkView<'a>>,
+    breadcrumbs: Vec<Value>,
+    prev: Option<Value>,
+    next: Option<Value>,
     is_home: bool,
 }
 
@@ -303,7 +351,12 @@ fn section_summary<'a>(
     }
 }
 
-fn page_summary<'a>(config: &'a Config, site: &'a Site, p: usize) -> PageSummary<'a> {
+fn page_summary<'a>(
+    config: &'a Config,
+    site: &'a Site,
+    shared: &Shared,
+    p: usize,
+) -> PageSummary<'a> {
     let page = &site.pages[p];
     PageSummary {
         title: &page.doc.meta.title,
@@ -312,7 +365,7 @@ fn page_summary<'a>(config: &'a Config, site: &'a Site, p: usize) -> PageSummary
         path: &page.path,
         permalink: config.base.permalink(&page.path),
         date: page.doc.meta.date,
-        tags: tag_refs(site, page),
+        tags: shared.tags_of(page),
         position: page.position,
         reading_time: reading_time(page.rendered.word_count),
     }
@@ -325,43 +378,19 @@ fn summary(page: &Page) -> &str {
     }
 }
 
-fn tag_refs<'a>(site: &'a Site, page: &'a Page) -> Vec<TagRef<'a>> {
-    page.tags
-        .iter()
-        .map(|&t| TagRef {
-            name: &site.tags[t].name,
-            slug: &site.tags[t].slug,
-            path: &site.tags[t].path,
-        })
-        .collect()
-}
-
 /// Minutes at 200 words a minute, at least one.
 pub fn reading_time(words: usize) -> usize {
     words.div_ceil(200).max(1)
 }
 
-fn link(site: &Site, node: Node) -> LinkView<'_> {
-    match node {
-        Node::Section(s) => LinkView {
-            title: &site.sections[s].doc.meta.title,
-            path: &site.sections[s].path,
-        },
-        Node::Page(p) => LinkView {
-            title: &site.pages[p].doc.meta.title,
-            path: &site.pages[p].path,
-        },
-    }
-}
-
-fn neighbours(site: &Site, order: usize) -> (Option<LinkView<'_>>, Option<LinkView<'_>>) {
+fn neighbours(site: &Site, shared: &Shared, order: usize) -> (Option<Value>, Option<Value>) {
     let prev = order.checked_sub(1).and_then(|i| site.reading_order.get(i));
     let next = site.reading_order.get(order + 1);
-    (prev.map(|n| link(site, *n)), next.map(|n| link(site, *n)))
+    (prev.map(|n| shared.link(*n)), next.map(|n| shared.link(*n)))
 }
 
 /// The sections above `section` and `section` itself, home first.
-fn trail(site: &Site, section: usize) -> Vec<LinkView<'_>> {
+fn trail(site: &Site, shared: &Shared, section: usize) -> Vec<Value> {
     let mut chain = vec![section];
     let mut current = section;
     while let Some(parent) = site.sections[current].parent {
@@ -374,18 +403,18 @@ fn trail(site: &Site, section: usize) -> Vec<LinkView<'_>> {
     chain
         .iter()
         .rev()
-        .map(|&s| link(site, Node::Section(s)))
+        .map(|&s| shared.link(Node::Section(s)))
         .collect()
 }
 
-pub fn page<'a>(config: &'a Config, site: &'a Site, p: usize) -> PageView<'a> {
+pub fn page<'a>(config: &'a Config, site: &'a Site, shared: &Shared, p: usize) -> PageView<'a> {
     let page = &site.pages[p];
     let meta = &page.doc.meta;
     let section = &site.sections[page.section];
-    let (prev, next) = neighbours(site, page.order);
+    let (prev, next) = neighbours(site, shared, page.order);
     let in_section = |i: Option<usize>| {
         i.and_then(|i| section.pages.get(i))
-            .map(|&q| link(site, Node::Page(q)))
+            .map(|&q| shared.link(Node::Page(q)))
     };
     PageView {
         title: &meta.title,
@@ -398,7 +427,7 @@ pub fn page<'a>(config: &'a Config, site: &'a Site, p: usize) -> PageView<'a> {
         date: meta.date,
         updated: meta.updated,
         authors: meta.authors.as_deref().unwrap_or(&config.authors),
-        tags: tag_refs(site, page),
+        tags: shared.tags_of(page),
         weight: meta.weight,
         word_count: page.rendered.word_count,
         reading_time: reading_time(page.rendered.word_count),
@@ -417,7 +446,7 @@ pub fn page<'a>(config: &'a Config, site: &'a Site, p: usize) -> PageView<'a> {
         next,
         prev_in_section: in_section(page.position.checked_sub(2)),
         next_in_section: in_section(Some(page.position)),
-        breadcrumbs: trail(site, page.section),
+        breadcrumbs: trail(site, shared, page.section),
     }
 }
 
@@ -464,12 +493,19 @@ pub fn figures(list: &[Figure]) -> Vec<FigureView<'_>> {
         .collect()
 }
 
-pub fn section<'a>(config: &'a Config, site: &'a Site, s: usize) -> SectionView<'a> {
+pub fn section<'a>(
+    config: &'a Config,
+    site: &'a Site,
+    shared: &Shared,
+    s: usize,
+) -> SectionView<'a> {
     let section = &site.sections[s];
-    let (prev, next) = neighbours(site, section.order);
-    let mut breadcrumbs = section.parent.map_or_else(Vec::new, |p| trail(site, p));
+    let (prev, next) = neighbours(site, shared, section.order);
+    let mut breadcrumbs = section
+        .parent
+        .map_or_else(Vec::new, |p| trail(site, shared, p));
     if s != 0 && breadcrumbs.is_empty() {
-        breadcrumbs.push(link(site, Node::Section(0)));
+        breadcrumbs.push(shared.link(Node::Section(0)));
     }
     SectionView {
         title: &section.doc.meta.title,
@@ -481,13 +517,13 @@ pub fn section<'a>(config: &'a Config, site: &'a Site, s: usize) -> SectionView<
         pages: section
             .pages
             .iter()
-            .map(|&p| page_summary(config, site, p))
+            .map(|&p| page_summary(config, site, shared, p))
             .collect(),
         subsections: section
             .children
             .iter()
             .filter(|n| matches!(n, Node::Section(_)))
-            .map(|n| link(site, *n))
+            .map(|n| shared.link(*n))
             .collect(),
         extra: &section.doc.meta.extra,
         breadcrumbs,
@@ -497,8 +533,15 @@ pub fn section<'a>(config: &'a Config, site: &'a Site, s: usize) -> SectionView<
     }
 }
 
-pub fn tag<'a>(config: &'a Config, site: &'a Site, t: usize) -> TagView<'a, PageSummary<'a>> {
-    tag_view(config, &site.tags[t], |p| page_summary(config, site, p))
+pub fn tag<'a>(
+    config: &'a Config,
+    site: &'a Site,
+    shared: &Shared,
+    t: usize,
+) -> TagView<'a, PageSummary<'a>> {
+    tag_view(config, &site.tags[t], |p| {
+        page_summary(config, site, shared, p)
+    })
 }
 
 pub fn page_meta<'a>(config: &'a Config, page: &'a Page) -> Meta<'a> {
