@@ -560,8 +560,8 @@ impl<'a> LineIndex<'a> {
     fn locate(&mut self, offset: usize) -> (usize, usize) {
         if self.starts.is_empty() {
             self.starts.push(0);
-            let newlines = self.body.match_indices('\n');
-            self.starts.extend(newlines.map(|(i, _)| i + 1));
+            let newlines = memchr::memchr_iter(b'\n', self.body.as_bytes());
+            self.starts.extend(newlines.map(|i| i + 1));
         }
         let line = self
             .starts
