@@ -76,6 +76,18 @@ struct TextSection {
     pub full: bool,
 }
 
+impl TextSection {
+    /// A section with room for all the text it may keep: its text never grows in steps.
+    fn new(id: String, title: String) -> Self {
+        TextSection {
+            id,
+            title,
+            text: String::with_capacity(SECTION_TEXT + 8),
+            full: false,
+        }
+    }
+}
+
 /// How much text of each section is kept for search.
 pub const SECTION_TEXT: usize = 280;
 
@@ -108,7 +120,7 @@ pub fn render(body: &str, opts: &Options, rewrite: &dyn Fn(&str) -> Option<Strin
         in_word: false,
         open_links: Vec::new(),
         heading_line: 0,
-        sections: vec![TextSection::default()],
+        sections: vec![TextSection::new(String::new(), String::new())],
     };
     let mut out = String::with_capacity(body.len() * 3 / 2);
     html::push_html(&mut out, &mut events);
@@ -411,12 +423,8 @@ impl<'a, I> Events<'a, '_, I> {
             self.queue.push_back(Event::InlineHtml(CowStr::from(a)));
         }
         self.queue.push_back(Event::End(TagEnd::Heading(level)));
-        self.sections.push(TextSection {
-            id: id.clone(),
-            title: self.title.clone(),
-            text: String::new(),
-            full: false,
-        });
+        self.sections
+            .push(TextSection::new(id.clone(), self.title.clone()));
         self.headings.push(Heading {
             level: level as u8,
             id: id.clone(),
