@@ -56,8 +56,6 @@ pub struct Renderer {
     templates_dir: PathBuf,
     /// Each template's text, to quote the offending line in errors.
     texts: HashMap<String, String>,
-    /// The template values many renders share, made by `set_site`.
-    shared: views::Shared,
 }
 
 impl Renderer {
@@ -95,7 +93,6 @@ impl Renderer {
             cards: crate::cards::Cards::default(),
             templates_dir,
             texts,
-            shared: views::Shared::default(),
         })
     }
 
@@ -104,7 +101,6 @@ impl Renderer {
         let global = self.tera.global_context();
         global.insert("config", &views::config(config));
         global.insert("site", &views::site(config, site));
-        self.shared = views::Shared::new(site);
     }
 
     /// The social preview card of a node: the site's title, the node's title and its kicker.
@@ -160,23 +156,34 @@ impl Renderer {
         jobs: &[Job],
         emit: &(dyn Fn(Output) -> Result<()> + Sync),
     ) -> Result<()> {
+        // Freed when the jobs are done: it lives only while pages render.
+        let shared = views::Shared::new(site);
         jobs.par_iter()
-            .try_for_each(|job| emit(self.render_job(config, site, *job)?))
+            .try_for_each(|job| emit(self.render_job(config, site, &shared, *job)?))
     }
 
-    fn render_job(&self, config: &Config, site: &Site, job: Job) -> Result<Output> {
+    fn render_job(
+        &self,
+        config: &Config,
+        site: &Site,
+        shared: &views::Shared,
+        job: Job,
+    ) -> Result<Output> {
         let mut ctx = Context::new();
         let (file, template, source) = match job {
-            Job::Node(i) => self.node_context(config, site, site.reading_order[i], &mut ctx)?,
+            Job::Node(i) => {
+                let node = site.reading_order[i];
+                self.node_context(config, site, shared, node, &mut ctx)?
+            }
             Job::Tag(t) => {
                 let tag = &site.tags[t];
-                ctx.insert("tag", &views::tag(config, site, &self.shared, t));
+                ctx.insert("tag", &views::tag(config, site, shared, t));
                 let meta = views::tag_meta(config, tag);
                 ctx.insert("meta", &meta.with_card(config, site, Node::Section(0)));
                 (tag.file.clone(), "tag.html".to_string(), None)
             }
             Job::Tags => {
-                ctx.insert("tags", &views::tags(config, site, &self.shared));
+                ctx.insert("tags", &views::tags(config, site, shared));
                 let meta = views::tags_meta(config, site);
                 ctx.insert("meta", &meta.with_card(config, site, Node::Section(0)));
                 ("tags/index.html".to_string(), "tags.html".to_string(), None)
@@ -213,13 +220,14 @@ impl Renderer {
         &self,
         config: &Config,
         site: &Site,
+        shared: &views::Shared,
         node: Node,
         ctx: &mut Context,
     ) -> Result<(String, String, Option<PathBuf>)> {
         match node {
             Node::Page(p) => {
                 let page = &site.pages[p];
-                ctx.insert("page", &views::page(config, site, &self.shared, p));
+                ctx.insert("page", &views::page(config, site, shared, p));
                 let meta = views::page_meta(config, page);
                 ctx.insert("meta", &meta.with_card(config, site, node));
                 let template = views::page_template(site, p, |n| self.has(n))?;
@@ -227,7 +235,7 @@ impl Renderer {
             }
             Node::Section(s) => {
                 let section = &site.sections[s];
-                ctx.insert("section", &views::section(config, site, &self.shared, s));
+                ctx.insert("section", &views::section(config, site, shared, s));
                 let meta = views::section_meta(config, section);
                 ctx.insert("meta", &meta.with_card(config, site, node));
                 let template = if s == 0 { "index.html" } else { "section.html" };

@@ -1,6 +1,8 @@
 //! The typed views templates see: `config`, `site`, `page`, `section`, `tag` and `meta`,
 //! borrowed from the site model, never hand-assembled maps.
 
+use std::sync::OnceLock;
+
 use serde::Serialize;
 use tera::Value;
 
@@ -125,7 +127,7 @@ fn tag_view<'a, P>(config: &Config, tag: &'a Tag, page: impl Fn(usize) -> P) -> 
 pub fn tags<'a>(config: &Config, site: &'a Site, shared: &Shared) -> Vec<TagView<'a, Value>> {
     site.tags
         .iter()
-        .map(|tag| tag_view(config, tag, |p| shared.link(Node::Page(p))))
+        .map(|tag| tag_view(config, tag, |p| shared.link(site, Node::Page(p))))
         .collect()
 }
 
@@ -136,50 +138,61 @@ pub struct LinkView<'a> {
     path: &'a str,
 }
 
-/// What many contexts show, converted to template values once per build and shared (a tera
-/// value is reference-counted): every node's `{title, path}` link, as a neighbour, an
-/// ancestor or in a tag's list, and every tag's `{name, slug, path}`.
-#[derive(Default)]
+/// What many contexts show, converted to template values once and shared (a tera value is
+/// reference-counted): every node's `{title, path}` link, as a neighbour, an ancestor or in
+/// a tag's list, and every tag's `{name, slug, path}`. Each is made on first use, so a render
+/// of a few pages (a rebuild in `serve`) makes only the few it needs.
 pub struct Shared {
-    pages: Vec<Value>,
-    sections: Vec<Value>,
-    tags: Vec<Value>,
+    pages: Vec<OnceLock<Value>>,
+    sections: Vec<OnceLock<Value>>,
+    tags: Vec<OnceLock<Value>>,
 }
 
 impl Shared {
     pub fn new(site: &Site) -> Shared {
-        let link = |title: &str, path: &str| Value::from_serializable(&LinkView { title, path });
+        let cells = |n: usize| (0..n).map(|_| OnceLock::new()).collect();
         Shared {
-            pages: (site.pages.iter())
-                .map(|p| link(&p.doc.meta.title, &p.path))
-                .collect(),
-            sections: (site.sections.iter())
-                .map(|s| link(&s.doc.meta.title, &s.path))
-                .collect(),
-            tags: (site.tags.iter())
-                .map(|t| {
-                    Value::from_serializable(&TagRef {
-                        name: &t.name,
-                        slug: &t.slug,
-                        path: &t.path,
-                    })
-                })
-                .collect(),
+            pages: cells(site.pages.len()),
+            sections: cells(site.sections.len()),
+            tags: cells(site.tags.len()),
         }
     }
 
-    fn link(&self, node: Node) -> Value {
-        let found = match node {
-            Node::Page(p) => self.pages.get(p),
-            Node::Section(s) => self.sections.get(s),
+    fn link(&self, site: &Site, node: Node) -> Value {
+        let (cell, title, path) = match node {
+            Node::Page(p) => {
+                let page = &site.pages[p];
+                (self.pages.get(p), &page.doc.meta.title, &page.path)
+            }
+            Node::Section(s) => {
+                let section = &site.sections[s];
+                (self.sections.get(s), &section.doc.meta.title, &section.path)
+            }
         };
-        found.cloned().unwrap_or_else(Value::none)
+        cached(cell, || Value::from_serializable(&LinkView { title, path }))
     }
 
-    fn tags_of(&self, page: &Page) -> Vec<Value> {
+    fn tags_of(&self, site: &Site, page: &Page) -> Vec<Value> {
         (page.tags.iter())
-            .map(|&t| self.tags.get(t).cloned().unwrap_or_else(Value::none))
+            .map(|&t| {
+                let tag = &site.tags[t];
+                cached(self.tags.get(t), || {
+                    Value::from_serializable(&TagRef {
+                        name: &tag.name,
+                        slug: &tag.slug,
+                        path: &tag.path,
+                    })
+                })
+            })
             .collect()
+    }
+}
+
+/// The value in `cell`, made by `make` the first time.
+fn cached(cell: Option<&OnceLock<Value>>, make: impl FnOnce() -> Value) -> Value {
+    match cell {
+        Some(cell) => cell.get_or_init(make).clone(),
+        None => make(),
     }
 }
 
@@ -365,7 +378,7 @@ fn page_summary<'a>(
         path: &page.path,
         permalink: config.base.permalink(&page.path),
         date: page.doc.meta.date,
-        tags: shared.tags_of(page),
+        tags: shared.tags_of(site, page),
         position: page.position,
         reading_time: reading_time(page.rendered.word_count),
     }
@@ -386,7 +399,10 @@ pub fn reading_time(words: usize) -> usize {
 fn neighbours(site: &Site, shared: &Shared, order: usize) -> (Option<Value>, Option<Value>) {
     let prev = order.checked_sub(1).and_then(|i| site.reading_order.get(i));
     let next = site.reading_order.get(order + 1);
-    (prev.map(|n| shared.link(*n)), next.map(|n| shared.link(*n)))
+    (
+        prev.map(|n| shared.link(site, *n)),
+        next.map(|n| shared.link(site, *n)),
+    )
 }
 
 /// The sections above `section` and `section` itself, home first.
@@ -403,7 +419,7 @@ fn trail(site: &Site, shared: &Shared, section: usize) -> Vec<Value> {
     chain
         .iter()
         .rev()
-        .map(|&s| shared.link(Node::Section(s)))
+        .map(|&s| shared.link(site, Node::Section(s)))
         .collect()
 }
 
@@ -414,7 +430,7 @@ pub fn page<'a>(config: &'a Config, site: &'a Site, shared: &Shared, p: usize) -
     let (prev, next) = neighbours(site, shared, page.order);
     let in_section = |i: Option<usize>| {
         i.and_then(|i| section.pages.get(i))
-            .map(|&q| shared.link(Node::Page(q)))
+            .map(|&q| shared.link(site, Node::Page(q)))
     };
     PageView {
         title: &meta.title,
@@ -427,7 +443,7 @@ pub fn page<'a>(config: &'a Config, site: &'a Site, shared: &Shared, p: usize) -
         date: meta.date,
         updated: meta.updated,
         authors: meta.authors.as_deref().unwrap_or(&config.authors),
-        tags: shared.tags_of(page),
+        tags: shared.tags_of(site, page),
         weight: meta.weight,
         word_count: page.rendered.word_count,
         reading_time: reading_time(page.rendered.word_count),
@@ -505,7 +521,7 @@ pub fn section<'a>(
         .parent
         .map_or_else(Vec::new, |p| trail(site, shared, p));
     if s != 0 && breadcrumbs.is_empty() {
-        breadcrumbs.push(shared.link(Node::Section(0)));
+        breadcrumbs.push(shared.link(site, Node::Section(0)));
     }
     SectionView {
         title: &section.doc.meta.title,
@@ -523,7 +539,7 @@ pub fn section<'a>(
             .children
             .iter()
             .filter(|n| matches!(n, Node::Section(_)))
-            .map(|n| shared.link(*n))
+            .map(|n| shared.link(site, *n))
             .collect(),
         extra: &section.doc.meta.extra,
         breadcrumbs,
