@@ -9,9 +9,10 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError, sync
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
+use percent_encoding::percent_decode_str;
+
 use crate::http::{Answer, Method, Request};
 use crate::output::Files;
-use percent_encoding::percent_decode_str;
 
 /// The live-reload client injected into served HTML.
 pub const LIVERELOAD_JS: &str = include_str!("livereload.js");
