@@ -9,16 +9,22 @@ use crate::site::{Node, Site};
 /// Escapes text for XML content and attribute values.
 pub fn xml_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c => out.push(c),
-        }
+    let mut run = 0;
+    // Every character escaped is ASCII: the text between them is copied whole.
+    for (at, byte) in text.bytes().enumerate() {
+        let entity = match byte {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&apos;",
+            _ => continue,
+        };
+        out.push_str(&text[run..at]);
+        out.push_str(entity);
+        run = at + 1;
     }
+    out.push_str(&text[run..]);
     out
 }
 
@@ -130,4 +136,19 @@ fn entry(out: &mut dyn Write, config: &Config, site: &Site, p: usize) -> io::Res
         xml_escape(&meta.title),
         xml_escape(summary),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn xml_escape_escapes_the_five_and_keeps_the_rest() {
+        assert_eq!(
+            xml_escape("Tom & Jerry <b>\"it's\"</b> — é"),
+            "Tom &amp; Jerry &lt;b&gt;&quot;it&apos;s&quot;&lt;/b&gt; — é"
+        );
+        assert_eq!(xml_escape(""), "");
+        assert_eq!(xml_escape("&&"), "&amp;&amp;");
+    }
 }
