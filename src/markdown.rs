@@ -67,7 +67,7 @@ pub struct Rendered {
 }
 
 /// Plain text following a heading.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 struct TextSection {
     pub id: String,
     pub title: String,
