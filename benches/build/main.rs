@@ -41,6 +41,14 @@ fn main() {
         println!("Wrote a {pages}-page site (seed {seed}) to {dir}");
         return;
     }
+    // `cargo bench --bench build -- floor CONTENT OUT` only times the floor, once.
+    if let [command, content, out] = args.as_slice()
+        && command == "floor"
+    {
+        let time = floor::run(Path::new(content), Path::new(out));
+        println!("floor: {}", ms(time));
+        return;
+    }
     let sizes: Vec<usize> = std::env::var("BENCH_SIZES")
         .unwrap_or_else(|_| "100,1000,10000".into())
         .split(',')
