@@ -228,12 +228,17 @@ impl Checker {
 
     /// Checks the links kept by `triage`, now that every page's ids are known; `scans` are
     /// sorted by file. `origin` says where a scan's links come from, to locate a broken one.
+    /// The scans are checked in parallel; the errors keep their order.
     pub fn check<'a>(
         &self,
         scans: &'a [Scan],
-        origin: &dyn Fn(&'a Scan) -> Origin<'a>,
+        origin: &(dyn Fn(&'a Scan) -> Origin<'a> + Sync),
     ) -> Result<()> {
-        self.check_some(scans, &mut (0..scans.len()), origin)
+        use rayon::prelude::*;
+        let errors: Vec<Error> = (scans.par_iter())
+            .flat_map_iter(|scan| self.check_scan(scans, scan, origin))
+            .collect();
+        Error::from_list(errors).map_or(Ok(()), Err)
     }
 
     /// Checks the links of the scans at the indices `which` of `scans` (sorted by file).
@@ -243,6 +248,19 @@ impl Checker {
         which: &mut dyn Iterator<Item = usize>,
         origin: &dyn Fn(&'a Scan) -> Origin<'a>,
     ) -> Result<()> {
+        let errors: Vec<Error> = (which.filter_map(|i| scans.get(i)))
+            .flat_map(|scan| self.check_scan(scans, scan, origin))
+            .collect();
+        Error::from_list(errors).map_or(Ok(()), Err)
+    }
+
+    /// The broken links of `scan`, one of `scans` (sorted by file).
+    fn check_scan<'a>(
+        &self,
+        scans: &'a [Scan],
+        scan: &'a Scan,
+        origin: &dyn Fn(&'a Scan) -> Origin<'a>,
+    ) -> Vec<Error> {
         // The ids of the file at a URL path, looked up only for the few links that need them.
         let ids = |target: &str| -> Option<&'a [String]> {
             let rel = target.strip_prefix(self.base_path.as_str())?;
@@ -256,36 +274,31 @@ impl Checker {
             Some(&scans[i].ids)
         };
         let mut errors = Vec::new();
-        for scan in which.filter_map(|i| scans.get(i)) {
-            if scan.links.is_empty() {
-                continue;
-            }
-            let here = page_path(&self.base_path, &scan.file);
-            let mut seen: HashMap<&str, usize> = HashMap::new();
-            for link in &scan.links {
-                let count = seen.entry(link.as_str()).or_insert(0);
-                let nth = *count;
-                *count += 1;
-                let problem = match self.target(link, &here) {
-                    Target::Outside => None,
-                    Target::Broken(problem) => Some(problem),
-                    Target::Found(_, "") => None,
-                    Target::Found(target, fragment) => match ids(&target) {
-                        Some(page) if !page.iter().any(|id| id == fragment) => {
-                            Some(format!("`{target}` has no anchor `#{fragment}`"))
-                        }
-                        _ => None,
-                    },
-                };
-                if let Some(problem) = problem {
-                    errors.push(report(scan, &origin(scan), (link, nth), problem));
-                }
+        if scan.links.is_empty() {
+            return errors;
+        }
+        let here = page_path(&self.base_path, &scan.file);
+        let mut seen: HashMap<&str, usize> = HashMap::new();
+        for link in &scan.links {
+            let count = seen.entry(link.as_str()).or_insert(0);
+            let nth = *count;
+            *count += 1;
+            let problem = match self.target(link, &here) {
+                Target::Outside => None,
+                Target::Broken(problem) => Some(problem),
+                Target::Found(_, "") => None,
+                Target::Found(target, fragment) => match ids(&target) {
+                    Some(page) if !page.iter().any(|id| id == fragment) => {
+                        Some(format!("`{target}` has no anchor `#{fragment}`"))
+                    }
+                    _ => None,
+                },
+            };
+            if let Some(problem) = problem {
+                errors.push(report(scan, &origin(scan), (link, nth), problem));
             }
         }
-        match Error::from_list(errors) {
-            Some(e) => Err(e),
-            None => Ok(()),
-        }
+        errors
     }
 
     /// Resolves `link`, found on the page at URL path `here`.
