@@ -122,9 +122,9 @@ pub fn build(dir: &Path, overrides: &Overrides, mode: Mode) -> Result<Report> {
     Ok(report)
 }
 
-/// Gets a build ready to render: opens its target (making the output's folders) and writes
-/// the search index there while lint runs and the templates are parsed, as all of these take
-/// a while. Returns the target, the renderer, and the warnings so far.
+/// Gets a build ready to render: opens its target, then makes the output's folders, writes
+/// the search index, lints and parses the templates side by side, as all of these take a
+/// while. Returns the target, the renderer, and the warnings so far.
 fn prepare(
     config: &Config,
     site: &Site,
@@ -132,12 +132,16 @@ fn prepare(
     mode: Mode,
     files: &[String],
 ) -> Result<(Target, Renderer, Vec<String>)> {
-    let (target, prepared) = rayon::join(
+    let target = Target::open(config, mode)?;
+    let (written, prepared) = rayon::join(
         || -> Result<_> {
-            let target = Target::open(config, mode, files)?;
             let write = |out: &mut dyn std::io::Write| search::write_index(site, out);
-            let size = target.sink().write_from(SEARCH_INDEX, &write)?;
-            Ok((target, search_budget(config, size as usize)))
+            let (folders, size) = rayon::join(
+                || target.make_folders(files),
+                || target.sink().write_from(SEARCH_INDEX, &write),
+            );
+            folders?;
+            Ok(search_budget(config, size? as usize))
         },
         || -> Result<_> {
             let lints = lint_or_fail(config, site)?;
@@ -147,7 +151,7 @@ fn prepare(
         },
     );
     let (lints, renderer) = prepared?;
-    let (target, over_budget) = target?;
+    let over_budget = written?;
     Ok((
         target,
         renderer,
@@ -163,11 +167,19 @@ enum Target {
 
 impl Target {
     /// Checks that the build dir may be replaced; for a build, also creates the staging
-    /// folder with the folders of `files`.
-    fn open(config: &Config, mode: Mode, files: &[String]) -> Result<Target> {
+    /// folder.
+    fn open(config: &Config, mode: Mode) -> Result<Target> {
         match mode {
             Mode::Check => output::check_placement(config).map(|()| Target::Discard),
-            Mode::Build => output::Staging::create(config, files).map(Target::Staging),
+            Mode::Build => output::Staging::create(config).map(Target::Staging),
+        }
+    }
+
+    /// Makes the folders of `files` in the staging folder.
+    fn make_folders(&self, files: &[String]) -> Result<()> {
+        match self {
+            Target::Staging(staging) => staging.make_folders(files),
+            Target::Discard => Ok(()),
         }
     }
 

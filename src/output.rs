@@ -106,9 +106,9 @@ pub struct Staging {
 }
 
 impl Staging {
-    /// Checks that the build dir may be replaced, then creates the staging folder beside it
-    /// with the folders of `files` (paths relative to the site root).
-    pub fn create(config: &Config, files: &[String]) -> Result<Staging> {
+    /// Checks that the build dir may be replaced, then creates the staging folder beside it;
+    /// `make_folders` makes the folders inside.
+    pub fn create(config: &Config) -> Result<Staging> {
         let build_dir = &config.build_dir;
         guard(config)?;
         let parent = build_dir
@@ -127,7 +127,6 @@ impl Staging {
         let chmod = umask_hides(dir.path())?;
         let staging = Staging { dir, chmod };
         staging.write(MARKER, MARKER_TEXT.as_bytes())?;
-        staging.make_folders(files)?;
         Ok(staging)
     }
 
@@ -198,8 +197,9 @@ impl Staging {
 }
 
 impl Staging {
-    /// Makes the folders of `files`, level by level, the folders of a level in parallel.
-    fn make_folders(&self, files: &[String]) -> Result<()> {
+    /// Makes the folders of `files` (paths relative to the site root), level by level, the
+    /// folders of a level in parallel. A file written meanwhile makes its own folder.
+    pub fn make_folders(&self, files: &[String]) -> Result<()> {
         use rayon::prelude::*;
         let mut dirs: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
         for file in files {
