@@ -261,6 +261,9 @@ impl Checker {
         scan: &'a Scan,
         origin: &dyn Fn(&'a Scan) -> Origin<'a>,
     ) -> Vec<Error> {
+        if scan.links.is_empty() {
+            return Vec::new();
+        }
         // The ids of the file at a URL path, looked up only for the few links that need them.
         let ids = |target: &str| -> Option<&'a [String]> {
             let rel = target.strip_prefix(self.base_path.as_str())?;
@@ -274,9 +277,6 @@ impl Checker {
             Some(&scans[i].ids)
         };
         let mut errors = Vec::new();
-        if scan.links.is_empty() {
-            return errors;
-        }
         let here = page_path(&self.base_path, &scan.file);
         let mut seen: HashMap<&str, usize> = HashMap::new();
         for link in &scan.links {
