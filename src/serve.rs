@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{Receiver, channel};
+use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, RwLock};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -34,6 +34,11 @@ pub fn serve(dir: &Path, opts: &ServeOptions) -> Result<()> {
     let base = config.base.path.clone();
     let roots = Roots::of(&config);
     dev.config = Some(config);
+    // Watching starts before the first build: a save made while it runs, or just after the
+    // address is printed, is seen.
+    let (tx, rx) = channel();
+    let watcher = watch::start(&roots, tx.clone())?;
+    let watching = Watching { tx, rx, watcher };
     let first = dev.build(&[], &[]);
     let shared = Arc::new(Shared {
         files: RwLock::new(Arc::new(Files::new())),
@@ -51,12 +56,27 @@ pub fn serve(dir: &Path, opts: &ServeOptions) -> Result<()> {
     if opts.open {
         open_browser(&address);
     }
-    watch_loop(&mut dev, &shared, roots)
+    watch_loop(&mut dev, &shared, roots, watching)
 }
 
-fn watch_loop(dev: &mut DevBuild, shared: &Arc<Shared>, mut roots: Roots) -> Result<()> {
-    let (tx, rx) = channel();
-    let mut watcher = watch::start(&roots, tx.clone())?;
+/// The file watcher, and the channel on which it sends the paths that changed.
+struct Watching {
+    tx: Sender<Vec<PathBuf>>,
+    rx: Receiver<Vec<PathBuf>>,
+    watcher: watch::Watcher,
+}
+
+fn watch_loop(
+    dev: &mut DevBuild,
+    shared: &Arc<Shared>,
+    mut roots: Roots,
+    watching: Watching,
+) -> Result<()> {
+    let Watching {
+        tx,
+        rx,
+        mut watcher,
+    } = watching;
     let mut missing = roots.missing();
     loop {
         let batch = next_batch(&rx, &roots)?;
