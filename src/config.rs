@@ -156,7 +156,7 @@ impl BaseUrl {
             path.insert(0, '/');
         }
         Ok(BaseUrl {
-            url: format!("{origin}{path}"),
+            url: [origin, &path].concat(),
             path,
         })
     }
@@ -164,7 +164,7 @@ impl BaseUrl {
     /// The absolute address of a site path that already carries the base path.
     pub fn permalink(&self, path: &str) -> String {
         let origin = self.url.strip_suffix(&self.path).unwrap_or("");
-        format!("{origin}{path}")
+        [origin, path].concat()
     }
 }
 

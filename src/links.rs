@@ -194,9 +194,9 @@ impl Checker {
     pub fn new(files: &[String], base_path: &str, base_url: &str) -> Self {
         let mut paths: HashSet<String> = HashSet::with_capacity(files.len() * 2);
         for file in files {
-            paths.insert(format!("{base_path}{file}"));
+            paths.insert([base_path, file].concat());
             if let Some(dir) = file.strip_suffix("index.html") {
-                paths.insert(format!("{base_path}{dir}"));
+                paths.insert([base_path, dir].concat());
             }
         }
         Checker {
@@ -268,7 +268,7 @@ impl Checker {
         let ids = |target: &str| -> Option<&'a [String]> {
             let rel = target.strip_prefix(self.base_path.as_str())?;
             let file = match rel.is_empty() || rel.ends_with('/') {
-                true => format!("{rel}index.html"),
+                true => [rel, "index.html"].concat(),
                 false => rel.to_string(),
             };
             let i = scans
@@ -318,11 +318,13 @@ impl Checker {
             percent_decode_str(path).decode_utf8_lossy()
         } else {
             let dir = &here[..here.rfind('/').map_or(0, |i| i + 1)];
-            let joined = format!("{}{}", dir.trim_start_matches('/'), path);
+            let joined = [dir.trim_start_matches('/'), path].concat();
             let decoded = percent_decode_str(&joined).decode_utf8_lossy().into_owned();
             match crate::site::normalize(&decoded) {
-                Some(n) if path.ends_with('/') && !n.is_empty() => Cow::Owned(format!("/{n}/")),
-                Some(n) => Cow::Owned(format!("/{n}")),
+                Some(n) if path.ends_with('/') && !n.is_empty() => {
+                    Cow::Owned(["/", &n, "/"].concat())
+                }
+                Some(n) => Cow::Owned(["/", &n].concat()),
                 None => return Target::Broken("it climbs above the site's root".to_string()),
             }
         };
@@ -339,8 +341,8 @@ impl Checker {
 /// The URL path of an output file: `steps/a/index.html` -> `/base/steps/a/`.
 fn page_path(base_path: &str, file: &str) -> String {
     match file.strip_suffix("index.html") {
-        Some(dir) => format!("{base_path}{dir}"),
-        None => format!("{base_path}{file}"),
+        Some(dir) => [base_path, dir].concat(),
+        None => [base_path, file].concat(),
     }
 }
 

@@ -494,18 +494,18 @@ pub fn rewrite_link(
     let joined = if dir.is_empty() {
         path.to_string()
     } else {
-        format!("{dir}/{path}")
+        [dir, "/", path].concat()
     };
     let normal = normalize(&joined)?;
     if normal.ends_with(".md") {
-        return index.get(&normal).map(|url| format!("{url}{suffix}"));
+        return index.get(&normal).map(|url| [url, suffix].concat());
     }
     let slash = if path.ends_with('/') && !normal.is_empty() {
         "/"
     } else {
         ""
     };
-    Some(format!("{base}{normal}{slash}{suffix}"))
+    Some([base, &normal, slash, suffix].concat())
 }
 
 /// True for `https:`, `mailto:`, `//host` and other links that leave the site.
@@ -575,7 +575,7 @@ fn page_dir(doc: &Document<PageMeta>) -> String {
     if dir.is_empty() {
         slug
     } else {
-        format!("{dir}/{slug}")
+        [dir, "/", &slug].concat()
     }
 }
 
@@ -592,7 +592,7 @@ fn dir_path(base: &str, dir: &str) -> String {
     if dir.is_empty() {
         base.to_string()
     } else {
-        format!("{base}{dir}/")
+        [base, dir, "/"].concat()
     }
 }
 
@@ -600,7 +600,7 @@ fn dir_file(dir: &str) -> String {
     if dir.is_empty() {
         "index.html".to_string()
     } else {
-        format!("{dir}/index.html")
+        [dir, "/index.html"].concat()
     }
 }
 
@@ -697,8 +697,8 @@ fn collect_tags(pages: &mut [Page], base: &str) -> Vec<Tag> {
     let tags: Vec<Tag> = by_slug
         .into_iter()
         .map(|(slug, (name, list))| Tag {
-            path: format!("{base}tags/{slug}/"),
-            file: format!("tags/{slug}/index.html"),
+            path: [base, "tags/", &slug, "/"].concat(),
+            file: ["tags/", &slug, "/index.html"].concat(),
             name,
             slug,
             pages: list,

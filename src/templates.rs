@@ -200,10 +200,13 @@ impl Renderer {
                 (ONE_PAGE_FILE.to_string(), ONE_PAGE.to_string(), None)
             }
         };
-        let html = self
-            .tera
-            .render(&template, &ctx)
+        let mut html = Vec::with_capacity(size_hint(site, job));
+        self.tera
+            .render_to(&template, &ctx, &mut html)
             .map_err(|e| template_error(&e, &self.templates_dir, &self.texts, source.as_deref()))?;
+        // Every piece of a render is a `str`: the bytes are always UTF-8.
+        let html = String::from_utf8(html)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
         Ok(Output {
             file,
             html,
@@ -246,6 +249,19 @@ impl Renderer {
     }
 }
 
+/// Room for a file's HTML, so that it is allocated once: a page or section's body and as much
+/// again for the layout; a listing can be large, so it starts at 16 KiB and grows.
+fn size_hint(site: &Site, job: Job) -> usize {
+    let body = match job {
+        Job::Node(i) => match site.reading_order[i] {
+            Node::Page(p) => site.pages[p].rendered.html.len(),
+            Node::Section(s) => site.sections[s].rendered.html.len(),
+        },
+        _ => 8 << 10,
+    };
+    body + (8 << 10)
+}
+
 /// One file to render.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Job {
@@ -261,14 +277,14 @@ fn register_functions(tera: &mut Tera, base: &str, hashes: Arc<HashMap<String, S
     let base_url = base.to_string();
     tera.register_function("url", move |kwargs: Kwargs, _: &State| {
         let path: String = kwargs.must_get("path")?;
-        Ok::<String, tera::Error>(format!("{base_url}{}", path.trim_start_matches('/')))
+        Ok::<String, tera::Error>([&base_url, path.trim_start_matches('/')].concat())
     });
     let base_asset = base.to_string();
     tera.register_function("asset", move |kwargs: Kwargs, _: &State| {
         let path: String = kwargs.must_get("path")?;
         let path = path.trim_start_matches('/');
         match hashes.get(path) {
-            Some(hash) => Ok(format!("{base_asset}{path}?h={hash}")),
+            Some(hash) => Ok([&base_asset, path, "?h=", hash].concat()),
             None => Err(tera::Error::message(format!(
                 "asset(path=\"{path}\"): no such file in the theme's static/ folder"
             ))),
