@@ -79,6 +79,13 @@ fn walk<'h>(html: &'h str, found: &mut dyn FnMut(&str, &'h str)) {
     let mut at = 0;
     while let Some(lt) = bytes.get(at..).and_then(|rest| memchr::memchr(b'<', rest)) {
         at += lt + 1;
+        // A closing tag (`</p>`) has no attributes: most tags are skipped here.
+        if bytes
+            .get(at)
+            .is_none_or(|b| !b.is_ascii_alphanumeric() && *b != b'!')
+        {
+            continue;
+        }
         if bytes[at..].starts_with(b"!--") {
             let comment = at + 3;
             at = html[comment..]
@@ -146,14 +153,22 @@ fn attributes<'h>(html: &'h str, mut at: usize, found: &mut dyn FnMut(&str, &'h 
                 (html.get(at..end).unwrap_or(""), end)
             }
         };
-        let wanted = ["href", "src", "id"]
-            .into_iter()
-            .find(|a| name.eq_ignore_ascii_case(a));
-        if let Some(name) = wanted {
+        if let Some(name) = wanted_attribute(name) {
             found(name, value);
         }
         at = next;
     }
+}
+
+/// `href`, `src` or `id` when `name` is one of them in any case (told apart by length).
+fn wanted_attribute(name: &str) -> Option<&'static str> {
+    let wanted = match name.len() {
+        4 => "href",
+        3 => "src",
+        2 => "id",
+        _ => return None,
+    };
+    name.eq_ignore_ascii_case(wanted).then_some(wanted)
 }
 
 fn decode_entities(value: &str) -> Cow<'_, str> {
