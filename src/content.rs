@@ -288,6 +288,7 @@ pub fn load(config: &Config) -> Result<Content> {
         .partition(|(path, _)| path.extension().is_some_and(|e| e == "md"));
     let parsed: Vec<Result<Parsed>> = markdown
         .into_par_iter()
+        .with_max_len(crate::PARALLEL_CHUNK)
         .map(|(path, rel)| parse_file(&path, rel))
         .collect();
     let mut content = Content {

@@ -29,6 +29,11 @@ use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 
+/// The most files one parallel task takes on at a time. Rayon otherwise cuts a list into
+/// a few long runs that cannot be split once started, and near the end of each stage one
+/// thread would work through the last run alone while the other waited.
+pub(crate) const PARALLEL_CHUNK: usize = 64;
+
 pub use config::{Config, Overrides};
 pub use error::{Diagnostic, Error, Result};
 

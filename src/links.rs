@@ -251,6 +251,7 @@ impl Checker {
     ) -> Result<()> {
         use rayon::prelude::*;
         let errors: Vec<Error> = (scans.par_iter())
+            .with_max_len(crate::PARALLEL_CHUNK)
             .flat_map_iter(|scan| self.check_scan(scans, scan, origin))
             .collect();
         Error::from_list(errors).map_or(Ok(()), Err)

@@ -220,6 +220,7 @@ impl Staging {
         levels.iter().try_for_each(|level| {
             level
                 .par_iter()
+                .with_max_len(crate::PARALLEL_CHUNK)
                 .try_for_each(|dir| self.make_dir(&self.dir.path().join(dir)))
         })
     }

@@ -270,6 +270,7 @@ fn render_all<M: Sync + Send + 'static>(
     cache: &Option<&mut RenderCache>,
 ) -> Vec<Arc<Rendered>> {
     docs.par_iter()
+        .with_max_len(crate::PARALLEL_CHUNK)
         .map(|d| {
             let cached = cache.as_ref().and_then(|c| c.get(d));
             cached.unwrap_or_else(|| Arc::new(render_doc(&d.body, &d.rel, index, base, opts)))

@@ -159,6 +159,7 @@ impl Renderer {
         // Freed when the jobs are done: it lives only while pages render.
         let shared = views::Shared::new(site);
         jobs.par_iter()
+            .with_max_len(crate::PARALLEL_CHUNK)
             .try_for_each(|job| emit(self.render_job(config, site, &shared, *job)?))
     }
 
