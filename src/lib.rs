@@ -99,14 +99,15 @@ pub fn build(dir: &Path, overrides: &Overrides, mode: Mode) -> Result<Report> {
     let statics: Vec<String> = theme.statics.iter().map(|(a, _)| a.rel.clone()).collect();
     let mut site = site::assemble(&config, content, &statics, None)?;
     let files = output_files(&config, &site, &theme);
-    let (target, renderer, lints) = prepare(&config, &site, &theme, mode, &files)?;
+    let (target, renderer, checker, lints) = prepare(&config, &site, &theme, mode, &files)?;
+    drop(files);
     // The search text is written: the pages need not hold it while they render.
     site.release_search_text();
     let extras: Vec<&str> = (extra_files(&config).into_iter())
         .filter(|name| *name != SEARCH_INDEX)
         .collect();
     let sink = target.sink();
-    let written = write_site(&config, &site, &renderer, &theme, sink, files, &extras)?;
+    let written = write_site(&config, &site, &renderer, &theme, sink, checker, &extras)?;
     target.commit(&config.build_dir)?;
     if let (Mode::Build, Some(file)) = (mode, &overrides.manifest) {
         output::write_manifest(&config.build_dir, file)?;
@@ -128,15 +129,16 @@ pub fn build(dir: &Path, overrides: &Overrides, mode: Mode) -> Result<Report> {
 }
 
 /// Gets a build ready to render: opens its target, then makes the output's folders, writes
-/// the search index, lints and parses the templates side by side, as all of these take a
-/// while. Returns the target, the renderer, and the warnings so far.
+/// the search index, lints, parses the templates and lists the site's files for the link
+/// checker side by side, as all of these take a while. Returns the target, the renderer,
+/// the link checker and the warnings so far.
 fn prepare(
     config: &Config,
     site: &Site,
     theme: &content::Theme,
     mode: Mode,
     files: &[String],
-) -> Result<(Target, Renderer, Vec<String>)> {
+) -> Result<(Target, Renderer, links::Checker, Vec<String>)> {
     let target = Target::open(config, mode)?;
     let (written, prepared) = rayon::join(
         || -> Result<_> {
@@ -149,17 +151,21 @@ fn prepare(
             Ok(search_budget(config, size? as usize))
         },
         || -> Result<_> {
-            let lints = lint_or_fail(config, site)?;
+            let (checker, lints) = rayon::join(
+                || links::Checker::new(files, &config.base.path, &config.base.url),
+                || lint_or_fail(config, site),
+            );
             let mut renderer = Renderer::new(config, theme, static_hashes(theme))?;
             renderer.set_site(config, site);
-            Ok((lints, renderer))
+            Ok((lints?, renderer, checker))
         },
     );
-    let (lints, renderer) = prepared?;
+    let (lints, renderer, checker) = prepared?;
     let over_budget = written?;
     Ok((
         target,
         renderer,
+        checker,
         lints.into_iter().chain(over_budget).collect(),
     ))
 }
@@ -213,8 +219,8 @@ pub struct Written {
 }
 
 /// Renders, copies and writes every file of the site into `sink`, then checks every link.
-/// `files` are all the site's files (`output_files`), `extras` those of `extra_files` still
-/// to write. Returns warnings about the output (a search index over its budget) and the
+/// `checker` knows all the site's files (`output_files`), `extras` are those of
+/// `extra_files` still to write. Returns warnings about the output (a search index over its budget) and the
 /// scans.
 pub fn write_site(
     config: &Config,
@@ -222,11 +228,9 @@ pub fn write_site(
     renderer: &Renderer,
     theme: &content::Theme,
     sink: &dyn Sink,
-    files: Vec<String>,
+    checker: links::Checker,
     extras: &[&str],
 ) -> Result<Written> {
-    let checker = links::Checker::new(&files, &config.base.path, &config.base.url);
-    drop(files);
     let jobs = renderer.all_jobs(site);
     let (scans, warnings) = rayon::join(
         || render_into(config, site, renderer, sink, &checker, &jobs),

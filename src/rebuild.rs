@@ -191,7 +191,10 @@ impl DevBuild {
         let files = crate::output_files(config, &site, &theme);
         let mut extras = crate::extra_files(config);
         extras.retain(|f| *f != crate::SEARCH_INDEX);
-        let written = crate::write_site(config, &site, renderer, &theme, &memory, files, &extras)?;
+        let checker = crate::links::Checker::new(&files, &config.base.path, &config.base.url);
+        drop(files);
+        let written =
+            crate::write_site(config, &site, renderer, &theme, &memory, checker, &extras)?;
         warnings.extend(written.warnings);
         let files = memory.into_files();
         self.last = Some(Last {

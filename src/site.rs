@@ -350,11 +350,10 @@ fn place(
         .zip(rendered_sections)
         .map(|(doc, rendered)| new_section(base, doc, rendered, &dirs))
         .collect();
-    let pages = content
-        .pages
-        .into_iter()
+    let pages = (content.pages.into_par_iter())
         .zip(rendered_pages)
         .zip(page_sections)
+        .with_max_len(crate::PARALLEL_CHUNK)
         .map(|((doc, rendered), section)| new_page(base, doc, rendered, section))
         .collect();
     Ok((sections, pages))
@@ -468,14 +467,13 @@ fn link_index(
     pages: &[Arc<Document<PageMeta>>],
     base: &str,
 ) -> HashMap<String, String> {
-    let mut index = HashMap::with_capacity(sections.len() + pages.len());
-    for s in sections {
-        index.insert(s.rel.clone(), dir_path(base, parent_dir(&s.rel)));
-    }
-    for p in pages {
-        index.insert(p.rel.clone(), dir_path(base, &page_dir(p)));
-    }
-    index
+    let sections = sections
+        .iter()
+        .map(|s| (s.rel.clone(), dir_path(base, parent_dir(&s.rel))));
+    let pages = (pages.par_iter().with_max_len(crate::PARALLEL_CHUNK))
+        .map(|p| (p.rel.clone(), dir_path(base, &page_dir(p))))
+        .collect::<Vec<_>>();
+    sections.chain(pages).collect()
 }
 
 /// Rewrites a relative link written in the file at `dir` to a URL path under `base`:
