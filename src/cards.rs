@@ -53,14 +53,15 @@ const FONT: &[u8] = include_bytes!("../assets/fonts/DejaVuSans-Bold.ttf");
 /// A painter with the shipped font that remembers the cards it drew, so that `serve` draws
 /// a card again only when its text changed.
 pub struct Cards {
-    painter: Painter,
+    /// Loaded with its font on the first card: a site without cards never pays for it.
+    painter: std::sync::OnceLock<Painter>,
     drawn: std::sync::Mutex<std::collections::HashMap<String, Arc<[u8]>>>,
 }
 
 impl Default for Cards {
     fn default() -> Self {
         Cards {
-            painter: Painter::new(FONT.to_vec()),
+            painter: std::sync::OnceLock::new(),
             drawn: std::sync::Mutex::default(),
         }
     }
@@ -76,7 +77,8 @@ impl Cards {
         if let Some(png) = self.drawn.lock().ok().and_then(|d| d.get(&key).cloned()) {
             return Ok(png);
         }
-        let png: Arc<[u8]> = self.painter.render(card)?.into();
+        let painter = self.painter.get_or_init(|| Painter::new(FONT.to_vec()));
+        let png: Arc<[u8]> = painter.render(card)?.into();
         if let Ok(mut drawn) = self.drawn.lock() {
             drawn.insert(key, Arc::clone(&png));
         }
