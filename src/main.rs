@@ -97,7 +97,24 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    start_workers();
     report(run(Cli::parse().command))
+}
+
+/// Starts one more worker thread than there are CPUs, unless `RAYON_NUM_THREADS` says
+/// otherwise. With exactly one per CPU, a short build often ran both workers on the same
+/// CPU (the scheduler does not move a busy thread within a few milliseconds): 1,000 pages
+/// took 68 ms at the median instead of 48 on two CPUs. A spare worker keeps every CPU
+/// busy; for 10,000 pages the time is the same either way.
+fn start_workers() {
+    if std::env::var_os("RAYON_NUM_THREADS").is_some() {
+        return;
+    }
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // Fails only when the pool already exists, and then the default pool serves.
+    let _ = rayon::ThreadPoolBuilder::new()
+        .num_threads(cpus + 1)
+        .build_global();
 }
 
 /// `rekindle init`: a new guide in `dir`.
