@@ -97,13 +97,13 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    start_workers();
     report(run(Cli::parse().command))
 }
 
 /// Starts one more worker thread than there are CPUs, unless `RAYON_NUM_THREADS` says
-/// otherwise. With exactly one per CPU, a short build often ran both workers on the same
-/// CPU (the scheduler does not move a busy thread within a few milliseconds): 1,000 pages
+/// otherwise; only the commands that build call it, as the threads take milliseconds to
+/// start. With exactly one per CPU, a short build often ran both workers on the same CPU
+/// (the scheduler does not move a busy thread within a few milliseconds): 1,000 pages
 /// took 68 ms at the median instead of 48 on two CPUs. A spare worker keeps every CPU
 /// busy; for 10,000 pages the time is the same either way.
 fn start_workers() {
@@ -155,6 +155,7 @@ fn run(command: Command) -> rekindle::Result<()> {
                 open,
                 drafts,
             };
+            start_workers();
             return rekindle::serve::serve(&dir, &opts);
         }
         Command::Build {
@@ -187,6 +188,7 @@ fn run(command: Command) -> rekindle::Result<()> {
             (dir, overrides, Mode::Check)
         }
     };
+    start_workers();
     let summary = rekindle::build(&dir, &overrides, mode)?;
     for warning in &summary.warnings {
         eprintln!("warning: {warning}");
