@@ -102,10 +102,10 @@ fn main() -> ExitCode {
 
 /// Starts one more worker thread than there are CPUs, unless `RAYON_NUM_THREADS` says
 /// otherwise; only the commands that build call it, as the threads take milliseconds to
-/// start. With exactly one per CPU, a short build often ran both workers on the same CPU
-/// (the scheduler does not move a busy thread within a few milliseconds): 1,000 pages
-/// took 68 ms at the median instead of 48 on two CPUs. A spare worker keeps every CPU
-/// busy; for 10,000 pages the time is the same either way.
+/// start. With exactly one per CPU, a short build on a machine with other work on it often
+/// ran both workers on the same CPU (the scheduler does not move a busy thread within a
+/// few milliseconds): 1,000 pages took 64 ms at the median instead of 49 on two CPUs. On
+/// an idle machine a spare worker changes little (10,000 pages: 332 -> 318 ms).
 fn start_workers() {
     if std::env::var_os("RAYON_NUM_THREADS").is_some() {
         return;
