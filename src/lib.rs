@@ -220,8 +220,8 @@ pub struct Written {
 
 /// Renders, copies and writes every file of the site into `sink`, then checks every link.
 /// `checker` knows all the site's files (`output_files`), `extras` are those of
-/// `extra_files` still to write. Returns warnings about the output (a search index over its budget) and the
-/// scans.
+/// `extra_files` still to write. Returns warnings about the output (a search index over
+/// its budget) and the scans.
 pub fn write_site(
     config: &Config,
     site: &Site,
