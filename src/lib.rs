@@ -34,6 +34,15 @@ use sha2::{Digest, Sha256};
 /// thread would work through the last run alone while the other waited.
 pub(crate) const PARALLEL_CHUNK: usize = 64;
 
+/// Runs `each` on every item in parallel. When some fail, returns the error of the first
+/// failing item in the list's order, not of whichever thread failed first, so that a build
+/// that fails reports the same error every time.
+pub(crate) fn try_each<T: Sync>(items: &[T], each: impl Fn(&T) -> Result<()> + Sync) -> Result<()> {
+    use rayon::prelude::*;
+    let failed = (items.par_iter().with_max_len(PARALLEL_CHUNK)).find_map_first(|i| each(i).err());
+    failed.map_or(Ok(()), Err)
+}
+
 pub use config::{Config, Overrides};
 pub use error::{Diagnostic, Error, Result};
 
@@ -277,8 +286,7 @@ fn write_the_rest(
 
 /// Draws the social preview card of every page and section, in parallel.
 fn write_cards(config: &Config, site: &Site, renderer: &Renderer, sink: &dyn Sink) -> Result<()> {
-    use rayon::prelude::*;
-    site.reading_order.par_iter().try_for_each(|&node| {
+    try_each(&site.reading_order, |&node| {
         let png = renderer.card(config, site, node)?;
         sink.write(&site.card_file(node), &png)
     })

@@ -200,7 +200,6 @@ impl Staging {
     /// Makes the folders of `files` (paths relative to the site root), level by level, the
     /// folders of a level in parallel. A file written meanwhile makes its own folder.
     pub fn make_folders(&self, files: &[String]) -> Result<()> {
-        use rayon::prelude::*;
         let mut dirs: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
         for file in files {
             let mut rest = file.as_str();
@@ -218,10 +217,7 @@ impl Staging {
             levels[depth].push(dir);
         }
         levels.iter().try_for_each(|level| {
-            level
-                .par_iter()
-                .with_max_len(crate::PARALLEL_CHUNK)
-                .try_for_each(|dir| self.make_dir(&self.dir.path().join(dir)))
+            crate::try_each(level, |dir| self.make_dir(&self.dir.path().join(dir)))
         })
     }
 }
@@ -265,12 +261,11 @@ impl Sink for Staging {
 /// Removes a folder and everything in it, its top-level entries in parallel (a site's
 /// folders are many and small: the unlinks are the cost).
 fn remove_tree(dir: &Path) -> Result<()> {
-    use rayon::prelude::*;
     let entries: Vec<PathBuf> = fs::read_dir(dir)
         .map_err(|e| Error::write(dir, e))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .collect();
-    entries.par_iter().try_for_each(|path| {
+    crate::try_each(&entries, |path| {
         let removed = if path.is_dir() && !path.is_symlink() {
             fs::remove_dir_all(path)
         } else {

@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-use rayon::prelude::*;
 use tera::{Context, Kwargs, State, Tera};
 
 use crate::config::{Config, join};
@@ -158,9 +157,9 @@ impl Renderer {
     ) -> Result<()> {
         // Freed when the jobs are done: it lives only while pages render.
         let shared = views::Shared::new(site);
-        jobs.par_iter()
-            .with_max_len(crate::PARALLEL_CHUNK)
-            .try_for_each(|job| emit(self.render_job(config, site, &shared, *job)?))
+        crate::try_each(jobs, |job| {
+            emit(self.render_job(config, site, &shared, *job)?)
+        })
     }
 
     fn render_job(
