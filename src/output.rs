@@ -1,7 +1,7 @@
 //! Writing the site: the only module that writes. A build goes into a staging folder beside the
 //! build dir and is swapped in whole only when everything succeeded; `check` writes nowhere.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -98,11 +98,21 @@ impl Sink for Memory {
 }
 
 /// A private folder beside the build dir that receives a whole build before it is swapped in.
+///
+/// The output the last swap replaced is kept beside the build dir (`.public.previous`) and
+/// becomes the next staging folder: its files are rewritten in place and those the new build
+/// does not write are removed before the swap. Creating and deleting thousands of files and
+/// folders is what a rebuild of a large site would otherwise spend its time on.
 pub struct Staging {
     dir: tempfile::TempDir,
+    /// Whether the folder is an earlier build being rewritten (when the build fails, it is
+    /// deleted like a new one: whatever made it fail goes with it).
+    rewrite: bool,
     /// Whether the umask takes read access away from others, so that every file and folder
     /// must be chmod-ed (one more system call each); tested once, on a probe.
     chmod: bool,
+    /// The files of a reused earlier build that this build has not written (yet).
+    leftovers: Mutex<HashSet<String>>,
 }
 
 impl Staging {
@@ -116,18 +126,56 @@ impl Staging {
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
         fs::create_dir_all(parent).map_err(|e| Error::write(parent, e))?;
-        let name = build_dir
-            .file_name()
-            .map_or_else(|| "public".into(), |n| n.to_string_lossy());
         let dir = tempfile::Builder::new()
-            .prefix(&format!(".{name}.staging-"))
+            .prefix(&beside(build_dir, "staging-").to_string_lossy().into_owned())
             .tempdir_in(parent)
             .map_err(|e| Error::write(parent, e))?;
         set_mode(dir.path(), 0o755)?;
         let chmod = umask_hides(dir.path())?;
-        let staging = Staging { dir, chmod };
+        let leftovers = reuse(&parent.join(beside(build_dir, "previous")), dir.path());
+        let staging = Staging {
+            dir,
+            rewrite: leftovers.is_some(),
+            chmod,
+            leftovers: Mutex::new(leftovers.unwrap_or_default()),
+        };
         staging.write(MARKER, MARKER_TEXT.as_bytes())?;
         Ok(staging)
+    }
+
+    /// Notes that `rel` holds this build's file, whatever the earlier build left there.
+    fn written(&self, rel: &str) {
+        let mut leftovers = self.leftovers.lock().unwrap_or_else(|e| e.into_inner());
+        leftovers.remove(rel);
+    }
+
+    /// Removes the files of the reused build that this build did not write, then the
+    /// folders that leaves empty, deepest first.
+    fn prune(&self) -> Result<()> {
+        let leftovers =
+            std::mem::take(&mut *self.leftovers.lock().unwrap_or_else(|e| e.into_inner()));
+        let root = self.dir.path();
+        let files: Vec<&String> = leftovers.iter().collect();
+        crate::try_each(&files, |rel| {
+            let path = root.join(rel.as_str());
+            // A leftover the build replaced with a folder is the build's own.
+            match fs::symlink_metadata(&path) {
+                Ok(meta) if meta.is_file() => fs::remove_file(&path),
+                _ => Ok(()),
+            }
+            .map_err(|e| Error::write(&path, e))
+        })?;
+        let mut folders: Vec<&str> = (leftovers.iter())
+            .flat_map(|rel| rel.match_indices('/').map(|(i, _)| &rel[..i]))
+            .collect::<std::collections::BTreeSet<&str>>()
+            .into_iter()
+            .collect();
+        folders.sort_by_key(|dir| std::cmp::Reverse(dir.matches('/').count()));
+        for dir in folders {
+            // Fails, and keeps the folder, while it holds anything.
+            let _ = fs::remove_dir(root.join(dir));
+        }
+        Ok(())
     }
 
     /// Creates `dir` (and what is missing above it), world-readable whatever the umask.
@@ -146,7 +194,16 @@ impl Staging {
         match fs::create_dir(dir) {
             Ok(()) if self.chmod => set_mode(dir, 0o755),
             Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                // A reused build may hold a file where this one needs a folder.
+                match fs::symlink_metadata(dir) {
+                    Ok(meta) if meta.is_dir() => Ok(()),
+                    _ => {
+                        fs::remove_file(dir).map_err(|e| Error::write(dir, e))?;
+                        self.make_dir(dir)
+                    }
+                }
+            }
             Err(e) => Err(Error::write(dir, e)),
         }
     }
@@ -154,30 +211,63 @@ impl Staging {
     /// Creates the file `rel`, making its folder when it is missing.
     fn create_file(&self, rel: &str) -> Result<(fs::File, PathBuf)> {
         let path = self.dir.path().join(rel);
-        match fs::File::create(&path) {
+        match self.open(&path) {
             Ok(file) => Ok((file, path)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                if let Some(parent) = path.parent() {
-                    self.ensure_dir(parent)?;
+            Err(e) => {
+                match e.kind() {
+                    std::io::ErrorKind::NotFound => match path.parent() {
+                        Some(parent) => self.ensure_dir(parent)?,
+                        None => return Err(Error::write(&path, e)),
+                    },
+                    // A reused build may hold a folder where this one writes a file.
+                    std::io::ErrorKind::IsADirectory => {
+                        fs::remove_dir_all(&path).map_err(|e| Error::write(&path, e))?;
+                    }
+                    _ => return Err(Error::write(&path, e)),
                 }
-                let file = fs::File::create(&path).map_err(|e| Error::write(&path, e))?;
+                let file = self.open(&path).map_err(|e| Error::write(&path, e))?;
                 Ok((file, path))
             }
-            Err(e) => Err(Error::write(&path, e)),
         }
     }
 
-    /// Swaps the staging folder in for the build dir. The previous output is removed only
-    /// after the new one is in place.
+    /// Opens a file to write. A file of a reused build is overwritten, not emptied first:
+    /// emptying frees its blocks (a discard on some disks) and makes ext4 flush the new
+    /// contents on close; `finish` cuts what is left of the old contents.
+    fn open(&self, path: &Path) -> std::io::Result<fs::File> {
+        if self.rewrite {
+            (fs::OpenOptions::new().write(true).create(true))
+                .truncate(false)
+                .open(path)
+        } else {
+            fs::File::create(path)
+        }
+    }
+
+    /// Completes a file of `len` bytes: cuts an older, longer file's tail, sets its mode,
+    /// and notes it as written.
+    fn finish(&self, rel: &str, file: &fs::File, path: &Path, len: u64) -> Result<()> {
+        if self.rewrite {
+            let size = file.metadata().map_err(|e| Error::write(path, e))?.len();
+            if size > len {
+                file.set_len(len).map_err(|e| Error::write(path, e))?;
+            }
+        }
+        if self.chmod {
+            set_file_mode(file, path)?;
+        }
+        self.written(rel);
+        Ok(())
+    }
+
+    /// Removes what is left of a reused build, then swaps the staging folder in for the build
+    /// dir. The output it replaces is kept as `.public.previous`, for the next build to
+    /// rewrite (or removed, when an earlier one still has that name).
     pub fn commit(self, build_dir: &Path) -> Result<()> {
+        self.prune()?;
         let staged = self.dir.keep();
-        let old = build_dir.with_file_name(format!(
-            ".{}.old-{}",
-            build_dir
-                .file_name()
-                .map_or_else(|| "public".into(), |n| n.to_string_lossy()),
-            std::process::id()
-        ));
+        let old =
+            build_dir.with_file_name(beside(build_dir, &format!("old-{}", std::process::id())));
         let had_old = build_dir.exists();
         if had_old {
             fs::rename(build_dir, &old).map_err(|e| Error::write(build_dir, e))?;
@@ -190,10 +280,75 @@ impl Staging {
             return Err(Error::write(build_dir, e));
         }
         if had_old {
-            remove_tree(&old)?;
+            let previous = build_dir.with_file_name(beside(build_dir, "previous"));
+            if fs::rename(&old, &previous).is_err() {
+                remove_tree(&old)?;
+            }
         }
         Ok(())
     }
+}
+
+/// The name of a folder rekindle keeps beside the build dir: `.public.previous`.
+fn beside(build_dir: &Path, what: &str) -> std::ffi::OsString {
+    let name = build_dir
+        .file_name()
+        .map_or_else(|| "public".into(), |n| n.to_string_lossy());
+    format!(".{name}.{what}").into()
+}
+
+/// Moves the output an earlier build left at `previous` into the empty staging folder `into`
+/// and returns its files, so that the build can rewrite them in place. Only rekindle's own
+/// output is taken (it holds the marker), and only whole: `None` when there is no earlier
+/// build, or one this user cannot rewrite throughout.
+#[cfg(unix)]
+fn reuse(previous: &Path, into: &Path) -> Option<HashSet<String>> {
+    use std::os::unix::fs::MetadataExt;
+    let ours = fs::symlink_metadata(previous).is_ok_and(|m| m.is_dir())
+        && fs::symlink_metadata(previous.join(MARKER)).is_ok_and(|m| m.is_file());
+    if !ours {
+        return None;
+    }
+    // The staging folder was just made, by this user.
+    let user = fs::metadata(into).ok()?.uid();
+    let files = rewritable(previous, user)?;
+    fs::rename(previous, into).ok()?;
+    Some(files)
+}
+
+/// The files under `root`, by `/`-separated relative path, once everything a write could go
+/// through or be refused by has been removed: symbolic links, special files, files with
+/// other hard links and read-only files. A write can then only ever replace a file of the
+/// site. `None` when a folder or file belongs to another user or a folder is read-only.
+#[cfg(unix)]
+fn rewritable(root: &Path, user: u32) -> Option<HashSet<String>> {
+    use std::os::unix::fs::MetadataExt;
+    let mut files = HashSet::new();
+    for entry in walkdir::WalkDir::new(root).min_depth(1) {
+        let entry = entry.ok()?;
+        let meta = entry.metadata().ok()?;
+        if meta.uid() != user || (meta.is_dir() && meta.mode() & 0o700 != 0o700) {
+            return None;
+        }
+        if meta.is_dir() {
+            continue;
+        }
+        let single = meta.is_file() && meta.nlink() == 1 && meta.mode() & 0o200 != 0;
+        let rel = entry.path().strip_prefix(root).ok().and_then(Path::to_str);
+        match rel {
+            Some(rel) if single => {
+                files.insert(rel.replace(std::path::MAIN_SEPARATOR, "/"));
+            }
+            _ => fs::remove_file(entry.path()).ok()?,
+        }
+    }
+    Some(files)
+}
+
+/// Hard links cannot be told apart here: an earlier build is not reused.
+#[cfg(not(unix))]
+fn reuse(_: &Path, _: &Path) -> Option<HashSet<String>> {
+    None
 }
 
 impl Staging {
@@ -226,10 +381,7 @@ impl Sink for Staging {
     fn write(&self, rel: &str, bytes: &[u8]) -> Result<()> {
         let (mut file, path) = self.create_file(rel)?;
         file.write_all(bytes).map_err(|e| Error::write(&path, e))?;
-        if self.chmod {
-            set_file_mode(&file, &path)?;
-        }
-        Ok(())
+        self.finish(rel, &file, &path, bytes.len() as u64)
     }
 
     fn write_from(&self, rel: &str, fill: &Fill) -> Result<u64> {
@@ -241,20 +393,15 @@ impl Sink for Staging {
         fill(&mut out)
             .and_then(|()| out.flush())
             .map_err(|e| Error::write(&path, e))?;
-        if self.chmod {
-            set_file_mode(out.inner.get_ref(), &path)?;
-        }
+        self.finish(rel, out.inner.get_ref(), &path, out.count)?;
         Ok(out.count)
     }
 
     fn copy(&self, rel: &str, from: &Path) -> Result<()> {
         let mut source = fs::File::open(from).map_err(|e| Error::read(from, e))?;
         let (mut file, path) = self.create_file(rel)?;
-        std::io::copy(&mut source, &mut file).map_err(|e| Error::write(&path, e))?;
-        if self.chmod {
-            set_file_mode(&file, &path)?;
-        }
-        Ok(())
+        let len = std::io::copy(&mut source, &mut file).map_err(|e| Error::write(&path, e))?;
+        self.finish(rel, &file, &path, len)
     }
 }
 

@@ -39,7 +39,7 @@ const THEME: &[(&str, &[u8])] = embed_theme![
 
 const WORKFLOW: &str = include_str!("../assets/init/pages.yml");
 
-const GITIGNORE: &str = "public/\ntarget/\n";
+const GITIGNORE: &str = "public/\n.public.*/\ntarget/\n";
 
 const SECTION: &str = "---
 title: The guide
@@ -498,7 +498,7 @@ mod tests {
         assert_eq!(config.title, "Test guide");
         assert_eq!(config.base.path, "/");
         let gitignore = fs::read_to_string(dir.join(".gitignore")).unwrap();
-        assert_eq!(gitignore, "public/\ntarget/\n");
+        assert_eq!(gitignore, "public/\n.public.*/\ntarget/\n");
         let report = crate::build(&dir, &Overrides::default(), Mode::Build).unwrap();
         assert_eq!((report.pages, report.sections), (2, 2));
         let unexpected: Vec<&String> = (report.warnings.iter())

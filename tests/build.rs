@@ -782,3 +782,173 @@ fn every_page_has_a_social_card_named_in_its_head() {
         "no cards when [site] cards = false"
     );
 }
+
+/// Every folder under `dir`, by `/`-separated relative path.
+fn folders(dir: &Path) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(next) = stack.pop() {
+        for entry in fs::read_dir(&next).expect("read a folder") {
+            let entry = entry.expect("a folder entry");
+            if entry.file_type().expect("a file type").is_dir() {
+                let rel = entry.path().strip_prefix(dir).unwrap().to_owned();
+                found.insert(rel.to_string_lossy().replace('\\', "/"));
+                stack.push(entry.path());
+            }
+        }
+    }
+    found
+}
+
+/// What a build of the site's current content gives in a folder no build has used: its
+/// files and its folders.
+fn fresh_build(site: &Site) -> (BTreeMap<String, Vec<u8>>, BTreeSet<String>) {
+    site.run(&["build", "-d", "fresh"]).assert_ok();
+    let fresh = site.join("fresh");
+    let made = (snapshot(&fresh), folders(&fresh));
+    fs::remove_dir_all(&fresh).expect("remove fresh/");
+    made
+}
+
+#[cfg(unix)]
+fn inode(path: &Path) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    fs::symlink_metadata(path).expect("stat").ino()
+}
+
+#[cfg(unix)]
+#[test]
+fn a_rebuild_rewrites_the_previous_output_in_place() {
+    let site = Site::new("basic");
+    let first = build(&site, &[]);
+    let index = inode(&site.join("public/index.html"));
+    // The second build replaces the first, which is kept beside it...
+    assert!(build(&site, &[]) == first);
+    let previous = site.join(".public.previous");
+    assert!(snapshot(&previous) == first, "the first build was not kept");
+    // ...for the third to rewrite: its files are the first build's, and a page that has
+    // lost its source loses its file and folder.
+    site.remove("content/guide/02-second.md");
+    let first_page = site.read(FIRST).replace(
+        "See [the second page](02-second.md#second-point) and",
+        "See",
+    );
+    site.write(FIRST, first_page);
+    let third = build(&site, &[]);
+    assert_eq!(inode(&site.join("public/index.html")), index);
+    let (files, made) = fresh_build(&site);
+    assert!(third == files, "the rewritten build differs");
+    assert!(!third.contains_key("guide/second/index.html"));
+    assert!(!made.contains("guide/second"));
+    assert_eq!(folders(&site.public()), made);
+    assert_eq!(site.leftovers(), Vec::<String>::new());
+}
+
+#[cfg(unix)]
+#[test]
+fn a_rebuild_never_writes_through_links_left_in_the_previous_output() {
+    use std::os::unix::fs::symlink;
+    let site = Site::new("basic");
+    build(&site, &[]);
+    let expected = build(&site, &[]);
+    let previous = site.join(".public.previous");
+    site.write("outside/victim.txt", "not rekindle's");
+    site.write("outside/linked.txt", "shared");
+    // A file that is a link out, a folder that is a link out, a file with a second name.
+    fs::remove_file(previous.join("index.html")).unwrap();
+    symlink(site.join("outside/victim.txt"), previous.join("index.html")).unwrap();
+    fs::remove_dir_all(previous.join("tags")).unwrap();
+    symlink(site.join("outside"), previous.join("tags")).unwrap();
+    fs::remove_file(previous.join("style.css")).unwrap();
+    fs::hard_link(site.join("outside/linked.txt"), previous.join("style.css")).unwrap();
+    let before = snapshot(&site.join("outside"));
+    assert!(build(&site, &[]) == expected, "the output differs");
+    assert!(
+        fs::symlink_metadata(site.join("public/tags"))
+            .unwrap()
+            .is_dir()
+    );
+    assert!(
+        snapshot(&site.join("outside")) == before,
+        "a file outside the site changed"
+    );
+}
+
+#[test]
+fn a_rebuild_leaves_nothing_of_longer_files_in_the_previous_output() {
+    let site = Site::new("basic");
+    build(&site, &[]);
+    let expected = build(&site, &[]);
+    let previous = site.join(".public.previous");
+    let long = "<!-- an older, longer page -->\n".repeat(1000);
+    for rel in ["index.html", "search-index.json", "style.css"] {
+        let mut bytes = fs::read(previous.join(rel)).unwrap();
+        bytes.extend_from_slice(long.as_bytes());
+        fs::write(previous.join(rel), bytes).unwrap();
+    }
+    assert!(build(&site, &[]) == expected, "the output differs");
+}
+
+#[test]
+fn a_rebuild_swaps_files_and_folders_the_previous_output_has_the_other_way() {
+    let site = Site::new("basic");
+    build(&site, &[]);
+    let expected = build(&site, &[]);
+    let previous = site.join(".public.previous");
+    fs::remove_dir_all(previous.join("guide/first")).unwrap();
+    fs::write(previous.join("guide/first"), "a file where a folder goes").unwrap();
+    fs::remove_file(previous.join("robots.txt")).unwrap();
+    fs::create_dir_all(previous.join("robots.txt/inside")).unwrap();
+    fs::write(previous.join("robots.txt/inside/x.html"), "old").unwrap();
+    assert!(build(&site, &[]) == expected, "the output differs");
+}
+
+#[test]
+fn a_previous_folder_rekindle_did_not_write_is_left_alone() {
+    let site = Site::new("basic");
+    site.write(".public.previous/notes.txt", "mine");
+    let expected = build(&site, &[]);
+    assert!(build(&site, &[]) == expected);
+    assert!(build(&site, &[]) == expected);
+    assert_eq!(
+        names(&snapshot(&site.join(".public.previous"))),
+        ["notes.txt"]
+    );
+    assert_eq!(site.read(".public.previous/notes.txt"), "mine");
+    assert_eq!(site.leftovers(), Vec::<String>::new());
+}
+
+#[cfg(unix)]
+#[test]
+fn a_failed_build_deletes_the_earlier_build_it_was_rewriting() {
+    let site = Site::new("basic");
+    build(&site, &[]);
+    let expected = build(&site, &[]);
+    let template = "themes/default/templates/page.html";
+    let good = site.read(template);
+    site.write(template, "<p>{{ page.missing.field }}</p>\n");
+    let failed = site.run(&["build"]);
+    assert_eq!(failed.code, 1, "{}", failed.stderr);
+    assert!(snapshot(&site.public()) == expected, "the output changed");
+    assert!(!site.join(".public.previous").exists());
+    assert_eq!(site.leftovers(), Vec::<String>::new());
+    site.write(template, good);
+    assert!(build(&site, &[]) == expected);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_rebuild_replaces_read_only_files_of_the_previous_output() {
+    use std::os::unix::fs::PermissionsExt;
+    let site = Site::new("basic");
+    build(&site, &[]);
+    let expected = build(&site, &[]);
+    let file = site.join(".public.previous/index.html");
+    fs::set_permissions(&file, fs::Permissions::from_mode(0o444)).unwrap();
+    assert!(build(&site, &[]) == expected, "the output differs");
+    let mode = fs::metadata(site.join("public/index.html"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o200, 0o200, "index.html is still read-only");
+}
