@@ -61,6 +61,10 @@ fuzz_target!(|data: &[u8]| {
             h.id
         );
     }
+    let toc = r.toc();
+    let in_toc: usize = toc.iter().map(|e| 1 + e.children.len()).sum();
+    let wanted = r.headings.iter().filter(|h| h.level == 2 || h.level == 3);
+    assert_eq!(in_toc, wanted.count(), "the table of contents lost a heading");
     let lines = body.split('\n').count();
     for link in &r.links {
         assert!(
