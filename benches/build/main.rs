@@ -59,9 +59,9 @@ fn main() {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
     println!(
-        "| pages | rekindle | pages/s | peak memory | floor | ratio | serve: page edit | serve: template edit |"
+        "| pages | rekindle | pages/s | peak memory | floor | ratio | rebuild | serve: page edit | serve: template edit |"
     );
-    println!("|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     let mut rows = Vec::new();
     // Kept until the end: see the module's note on deleting output.
     let mut sites = Vec::new();
@@ -81,15 +81,17 @@ fn main() {
                 })
                 .collect(),
         );
+        let rebuild = rebuilds(dir.path(), runs);
         let edit = latency::page_edit(BIN, dir.path(), if n >= 10_000 { 9 } else { 15 });
         let template = latency::template_edit(BIN, dir.path(), 5);
         println!(
-            "| {n} | {} | {:.0} | {:.1} MiB | {} | {:.2}× | {} | {} |",
+            "| {n} | {} | {:.0} | {:.1} MiB | {} | {:.2}× | {} | {} | {} |",
             ms(time),
             n as f64 / time.as_secs_f64(),
             rss as f64 / 1024.0,
             ms(floor),
             time.as_secs_f64() / floor.as_secs_f64(),
+            ms(rebuild),
             ms(edit),
             ms(template),
         );
@@ -137,6 +139,20 @@ fn cold_builds(site: &Path, runs: usize) -> (Duration, u64) {
         peak = peak.max(rss);
     }
     (median(times), peak)
+}
+
+/// Median wall time of `runs` builds into a build dir that holds the last build, once two
+/// builds have left it and the output before it (`.rebuild.previous`), as a user's
+/// repeated `rekindle build` does.
+fn rebuilds(site: &Path, runs: usize) -> Duration {
+    let out = site.join("rebuild");
+    let times = (0..runs + 2).map(|_| {
+        let started = Instant::now();
+        let (ok, _) = run_measured(Command::new(BIN).arg("build").arg(site).arg("-d").arg(&out));
+        assert!(ok, "rekindle build failed on the generated site");
+        started.elapsed()
+    });
+    median(times.skip(2).collect())
 }
 
 /// Runs a command, returning whether it succeeded and its peak resident memory in KiB.
