@@ -149,10 +149,12 @@ fn publish(shared: &Shared, result: Result<Built>, css_only: bool) -> bool {
             for warning in &built.warnings {
                 eprintln!("warning: {warning}");
             }
+            let mut same = false;
             if let Ok(mut current) = shared.files.write() {
+                same = server::same_files(&current, &built.files);
                 *current = Arc::new(built.files);
             }
-            shared.hub.built(css_only, &built.warnings);
+            shared.hub.built(css_only, &built.warnings, same);
             true
         }
         Err(err) => {

@@ -143,13 +143,21 @@ impl Hub {
 
     /// After a good build: `css` when only stylesheets changed, else `reload`.
     /// `warnings` (the content lint's, as `path:line:col: message` lines) go with it.
-    pub fn built(&self, css_only: bool, warnings: &[String]) {
-        let build = self.build.fetch_add(1, Ordering::SeqCst) + 1;
+    /// When the site's files are those already served (`same_files`) and the same warnings
+    /// stand, the tabs are told nothing: a save that changes nothing, or a second batch of
+    /// events for one save, reloads no page. After a failed build they always hear.
+    pub fn built(&self, css_only: bool, warnings: &[String], same_files: bool) {
         let json = serde_json::json!(warnings);
         let event: Arc<str> = format!("event: warnings\ndata: {json}\n\n").into();
+        let standing = (!warnings.is_empty()).then(|| event.clone());
         if let Ok(mut current) = self.status.lock() {
-            *current = (!warnings.is_empty()).then(|| event.clone());
+            let unchanged = same_files && *current == standing;
+            *current = standing;
+            if unchanged {
+                return;
+            }
         }
+        let build = self.build.fetch_add(1, Ordering::SeqCst) + 1;
         let kind = if css_only { "css" } else { "reload" };
         self.send(format!("event: {kind}\ndata: {build}\n\n").into());
         self.send(event);
@@ -169,6 +177,16 @@ impl Hub {
     pub fn clients(&self) -> usize {
         self.clients.lock().map_or(0, |c| c.len())
     }
+}
+
+/// Whether `new` holds the same files as `old`, byte for byte. A partial rebuild shares the
+/// bytes of the files it did not render, so most are compared by address.
+pub fn same_files(old: &Files, new: &Files) -> bool {
+    old.len() == new.len()
+        && new.iter().all(|(rel, bytes)| {
+            old.get(rel)
+                .is_some_and(|was| Arc::ptr_eq(was, bytes) || was[..] == bytes[..])
+        })
 }
 
 /// What the request handlers share.

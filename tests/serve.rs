@@ -835,6 +835,25 @@ fn an_edit_rebuilds_and_reloads_open_tabs() {
     assert!(!site.public().exists(), "serve created the build dir");
 }
 
+/// A save that changes no output file (the same bytes written again, as some editors do on
+/// every keystroke pause) rebuilds but reloads no tab; the next real edit does.
+#[test]
+fn a_save_that_changes_nothing_reloads_no_tab() {
+    let _serial = alongside_others();
+    let site = new_site();
+    let server = Server::start(&site);
+    let mut events = server.events();
+    site.write(FIRST, site.read(FIRST));
+    server.wait_stdout_line("a Rebuilt line", |l| {
+        is_rebuilt_line(l, "content/guide/01-first.md changed")
+    });
+    events.assert_quiet(Duration::from_millis(500));
+
+    site.write(FIRST, first_page("A real edit."));
+    events.wait_for("reload");
+    assert!(server.get(FIRST_URL).text().contains("A real edit."));
+}
+
 // ---------------------------------------------------------------------------------------------
 // 4. Safe writes, new pages and folders, deletions
 // ---------------------------------------------------------------------------------------------
