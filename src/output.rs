@@ -145,6 +145,9 @@ impl Staging {
 
     /// Notes that `rel` holds this build's file, whatever the earlier build left there.
     fn written(&self, rel: &str) {
+        if !self.rewrite {
+            return;
+        }
         let mut leftovers = self.leftovers.lock().unwrap_or_else(|e| e.into_inner());
         leftovers.remove(rel);
     }
