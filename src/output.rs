@@ -116,8 +116,9 @@ pub struct Staging {
 }
 
 impl Staging {
-    /// Checks that the build dir may be replaced, then creates the staging folder beside it;
-    /// `make_folders` makes the folders inside.
+    /// Checks that the build dir may be replaced, then creates the staging folder beside it,
+    /// taking in the previous output when there is one to rewrite; `make_folders` makes the
+    /// folders inside.
     pub fn create(config: &Config) -> Result<Staging> {
         let build_dir = &config.build_dir;
         guard(config)?;
