@@ -169,9 +169,7 @@ impl Staging {
             }
             .map_err(|e| Error::write(&path, e))
         })?;
-        let mut folders: Vec<&str> = (leftovers.iter())
-            .flat_map(|rel| rel.match_indices('/').map(|(i, _)| &rel[..i]))
-            .collect::<std::collections::BTreeSet<&str>>()
+        let mut folders: Vec<&str> = folders_of(leftovers.iter().map(String::as_str))
             .into_iter()
             .collect();
         folders.sort_by_key(|dir| std::cmp::Reverse(dir.matches('/').count()));
@@ -293,6 +291,22 @@ impl Staging {
     }
 }
 
+/// Every folder that holds one of `files` (`/`-separated relative paths), their ancestors
+/// included, sorted.
+fn folders_of<'a>(files: impl Iterator<Item = &'a str>) -> std::collections::BTreeSet<&'a str> {
+    let mut dirs = std::collections::BTreeSet::new();
+    for file in files {
+        let mut rest = file;
+        while let Some((dir, _)) = rest.rsplit_once('/') {
+            if !dirs.insert(dir) {
+                break;
+            }
+            rest = dir;
+        }
+    }
+    dirs
+}
+
 /// The name of a folder rekindle keeps beside the build dir: `.public.previous`.
 fn beside(build_dir: &Path, what: &str) -> std::ffi::OsString {
     let name = build_dir
@@ -359,18 +373,8 @@ impl Staging {
     /// Makes the folders of `files` (paths relative to the site root), level by level, the
     /// folders of a level in parallel. A file written meanwhile makes its own folder.
     pub fn make_folders(&self, files: &[String]) -> Result<()> {
-        let mut dirs: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
-        for file in files {
-            let mut rest = file.as_str();
-            while let Some((dir, _)) = rest.rsplit_once('/') {
-                if !dirs.insert(dir) {
-                    break;
-                }
-                rest = dir;
-            }
-        }
         let mut levels: Vec<Vec<&str>> = Vec::new();
-        for dir in dirs {
+        for dir in folders_of(files.iter().map(String::as_str)) {
             let depth = dir.matches('/').count();
             levels.resize_with(levels.len().max(depth + 1), Vec::new);
             levels[depth].push(dir);
