@@ -2,7 +2,7 @@
 //! link leads to a file of the site (and each `#anchor` to an id on that page). Pure.
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use percent_encoding::percent_decode_str;
@@ -190,7 +190,7 @@ fn decode_entities(value: &str) -> Cow<'_, str> {
 /// Judges links against every file of the site. Built once per build from the list of
 /// output files, before rendering, so each page's links can be judged as soon as it is rendered.
 pub struct Checker {
-    paths: HashSet<String>,
+    paths: HashSet<String, ahash::RandomState>,
     base_path: String,
     /// `https://host` of the base URL, to recognise absolute links to the site itself.
     origin: String,
@@ -207,7 +207,7 @@ enum Target<'a> {
 impl Checker {
     /// `files` lists every file of the site, relative to its root.
     pub fn new(files: &[String], base_path: &str, base_url: &str) -> Self {
-        let mut paths: HashSet<String> = HashSet::with_capacity(files.len() * 2);
+        let mut paths = HashSet::with_capacity_and_hasher(files.len() * 2, Default::default());
         for file in files {
             paths.insert([base_path, file].concat());
             if let Some(dir) = file.strip_suffix("index.html") {
@@ -294,7 +294,7 @@ impl Checker {
         };
         let mut errors = Vec::new();
         let here = page_path(&self.base_path, &scan.file);
-        let mut seen: HashMap<&str, usize> = HashMap::new();
+        let mut seen: ahash::AHashMap<&str, usize> = ahash::AHashMap::new();
         for link in &scan.links {
             let count = seen.entry(link.as_str()).or_insert(0);
             let nth = *count;

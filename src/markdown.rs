@@ -1,6 +1,6 @@
 //! Markdown rendering: owns pulldown-cmark options, heading ids, table of contents, link rewriting, summary and word count.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::ops::Range;
 
 use pulldown_cmark::{CowStr, Event, Parser, Tag, TagEnd, html};
@@ -111,7 +111,7 @@ pub fn render(body: &str, opts: &Options, rewrite: &dyn Fn(&str) -> Option<Strin
         queue: VecDeque::new(),
         heading: None,
         title: String::new(),
-        ids: HashMap::new(),
+        ids: ahash::AHashMap::new(),
         headings: Vec::new(),
         links: Vec::new(),
         summary: Summary::Before,
@@ -219,7 +219,7 @@ struct Events<'a, 'r, I> {
     heading: Option<Tag<'a>>,
     title: String,
     /// Used id -> next numeric suffix to try when it is repeated.
-    ids: HashMap<String, usize>,
+    ids: ahash::AHashMap<String, usize>,
     headings: Vec<Heading>,
     links: Vec<Link>,
     summary: Summary,
@@ -460,7 +460,7 @@ fn is_inline(tag: TagEnd) -> bool {
 }
 
 /// Returns `base`, or `base-N` for the first N that is not used yet; records the result as used.
-fn unique_id(ids: &mut HashMap<String, usize>, base: String) -> String {
+fn unique_id(ids: &mut ahash::AHashMap<String, usize>, base: String) -> String {
     let Some(next) = ids.get(&base).copied() else {
         ids.insert(base.clone(), 1);
         return base;

@@ -12,6 +12,10 @@ use crate::content::{Asset, Content, Document, PageMeta, SectionMeta, SortBy};
 use crate::error::{Diagnostic, Error, Result};
 use crate::markdown::{self, Rendered};
 
+/// Content file -> URL path. Looked up for every Markdown link, so hashed with ahash: the
+/// keys are the author's own file names, with no one to mount a collision attack.
+pub type LinkIndex = HashMap<String, String, ahash::RandomState>;
+
 /// A place in the reading order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Node {
@@ -178,8 +182,10 @@ pub fn assemble(
 /// changed no front matter (the caller checks), so that nothing else of the site moves.
 pub fn refresh(config: &Config, site: &mut Site, content: &Content, rels: &[String]) {
     let base = &config.base.path;
-    let mut index: HashMap<String, String> =
-        HashMap::with_capacity(site.pages.len() + site.sections.len());
+    let mut index = LinkIndex::with_capacity_and_hasher(
+        site.pages.len() + site.sections.len(),
+        Default::default(),
+    );
     for s in &site.sections {
         index.insert(s.doc.rel.clone(), s.path.clone());
     }
@@ -252,7 +258,7 @@ impl RenderCache {
 }
 
 /// Everything a rewritten link depends on, hashed.
-fn fingerprint(index: &HashMap<String, String>, base: &str, opts: &markdown::Options) -> u64 {
+fn fingerprint(index: &LinkIndex, base: &str, opts: &markdown::Options) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut pairs: Vec<(&String, &String)> = index.iter().collect();
     pairs.sort_unstable();
@@ -264,7 +270,7 @@ fn fingerprint(index: &HashMap<String, String>, base: &str, opts: &markdown::Opt
 /// Renders the Markdown of every document, reusing what `cache` holds.
 fn render_all<M: Sync + Send + 'static>(
     docs: &[Arc<Document<M>>],
-    index: &HashMap<String, String>,
+    index: &LinkIndex,
     base: &str,
     opts: &markdown::Options,
     cache: &Option<&mut RenderCache>,
@@ -453,7 +459,7 @@ fn check_sources(doc: &Document<PageMeta>) -> Option<Error> {
 fn render_doc(
     body: &str,
     rel: &str,
-    index: &HashMap<String, String>,
+    index: &LinkIndex,
     base: &str,
     opts: &markdown::Options,
 ) -> Rendered {
@@ -466,7 +472,7 @@ fn link_index(
     sections: &[Arc<Document<SectionMeta>>],
     pages: &[Arc<Document<PageMeta>>],
     base: &str,
-) -> HashMap<String, String> {
+) -> LinkIndex {
     let sections = sections
         .iter()
         .map(|s| (s.rel.clone(), dir_path(base, parent_dir(&s.rel))));
@@ -479,12 +485,7 @@ fn link_index(
 /// Rewrites a relative link written in the file at `dir` to a URL path under `base`:
 /// `.md` files become their page's URL, anything else the copied asset's path.
 /// External links, fragments and absolute paths stay as written.
-pub fn rewrite_link(
-    dest: &str,
-    dir: &str,
-    index: &HashMap<String, String>,
-    base: &str,
-) -> Option<String> {
+pub fn rewrite_link(dest: &str, dir: &str, index: &LinkIndex, base: &str) -> Option<String> {
     if dest.is_empty() || dest.starts_with(['#', '/', '?']) || is_external(dest) {
         return None;
     }

@@ -5,7 +5,7 @@
 
 mod common;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::fs;
 use std::path::Path;
 
@@ -15,7 +15,7 @@ use proptest::sample::select;
 use rekindle::content::{PageMeta, SectionMeta, parse_document};
 use rekindle::markdown::{self, Options};
 use rekindle::server::{Resolved, resolve};
-use rekindle::site::rewrite_link;
+use rekindle::site::{LinkIndex, rewrite_link};
 use rekindle::{Error, Mode, Overrides};
 
 use common::{Site, copy_tree, fixture, snapshot};
@@ -501,7 +501,7 @@ fn markdownish() -> impl Strategy<Value = String> {
     vec(piece, 0..300).prop_map(|pieces| pieces.concat())
 }
 
-fn small_index(base: &str) -> HashMap<String, String> {
+fn small_index(base: &str) -> LinkIndex {
     [
         ("_index.md", ""),
         ("guide/_index.md", "guide/"),

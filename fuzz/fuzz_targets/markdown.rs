@@ -2,11 +2,11 @@
 //! against a small index, then the HTML scanned like the link checker does.
 #![no_main]
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use libfuzzer_sys::fuzz_target;
 use rekindle::markdown::{Options, render};
-use rekindle::site::rewrite_link;
+use rekindle::site::{LinkIndex, rewrite_link};
 
 const DIRS: [&str; 3] = ["", "guide", "guide/deep"];
 const BASES: [&str; 2] = ["/", "/repo/"];
@@ -24,7 +24,7 @@ fuzz_target!(|data: &[u8]| {
         smart_punctuation: flags & 8 != 0,
         heading_anchors: flags & 16 != 0,
     };
-    let index: HashMap<String, String> = [
+    let index: LinkIndex = [
         ("_index.md", ""),
         ("guide/_index.md", "guide/"),
         ("guide/01-first.md", "guide/first/"),
