@@ -143,17 +143,17 @@ pub struct Document<M> {
     pub body: String,
     /// The 1-based line of the file on which the body starts.
     pub body_line: usize,
-    /// Lines of the front matter keys, for errors found after parsing.
-    pub key_lines: Vec<(String, usize)>,
+    /// The front matter as written (it starts on line 2), to locate a key in errors found
+    /// after parsing: one string where a list of keys would cost an allocation each.
+    pub front_matter: String,
 }
 
 impl<M> Document<M> {
     /// The file line of a top-level front matter key, or 1.
     pub fn line_of(&self, key: &str) -> usize {
-        self.key_lines
-            .iter()
-            .find(|(k, _)| k == key)
-            .map_or(1, |(_, l)| *l)
+        (self.front_matter.split('\n').enumerate())
+            .find(|(_, line)| top_level_key(line) == Some(key))
+            .map_or(1, |(i, _)| i + FRONT_MATTER_LINE)
     }
 }
 
@@ -435,9 +435,12 @@ pub fn parse_document<M: for<'de> Deserialize<'de>>(
         meta,
         body: split.body.to_string(),
         body_line: split.body_line,
-        key_lines: key_lines(split.yaml, split.yaml_line),
+        front_matter: split.yaml.to_string(),
     })
 }
+
+/// The file line on which the front matter starts, after the opening `---`.
+const FRONT_MATTER_LINE: usize = 2;
 
 struct Split<'a> {
     yaml: &'a str,
@@ -467,7 +470,7 @@ fn split_front_matter(text: &str) -> std::result::Result<Split<'_>, SplitError> 
             let body_start = (offset + line.len() + 1).min(text.len());
             return Ok(Split {
                 yaml: text.get(yaml_start..offset).unwrap_or(""),
-                yaml_line: 2,
+                yaml_line: FRONT_MATTER_LINE,
                 body: text.get(body_start..).unwrap_or(""),
                 body_line: i + 3,
             });
@@ -608,14 +611,10 @@ fn name_the_field(message: String) -> String {
     }
 }
 
-/// The file line of each top-level key of the front matter.
-fn key_lines(yaml: &str, first_line: usize) -> Vec<(String, usize)> {
-    yaml.split('\n')
-        .enumerate()
-        .filter(|(_, l)| l.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_'))
-        .filter_map(|(i, l)| {
-            l.split_once(':')
-                .map(|(k, _)| (k.trim().to_string(), i + first_line))
-        })
-        .collect()
+/// The key a top-level front matter line sets (`title` of `title: A`), if any.
+fn top_level_key(line: &str) -> Option<&str> {
+    line.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        .then(|| line.split_once(':'))
+        .flatten()
+        .map(|(key, _)| key.trim())
 }
