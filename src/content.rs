@@ -425,7 +425,7 @@ pub fn parse_document<M: for<'de> Deserialize<'de>>(
         )
     })?;
     let meta = parse_yaml::<M>(split.yaml).map_err(|(line, col, msg, hint)| {
-        let mut d = Diagnostic::at(path, line + split.yaml_line - 1, col, msg);
+        let mut d = Diagnostic::at(path, line + FRONT_MATTER_LINE - 1, col, msg);
         d.hint = hint;
         Error::Content(d.with_source(text))
     })?;
@@ -444,8 +444,6 @@ const FRONT_MATTER_LINE: usize = 2;
 
 struct Split<'a> {
     yaml: &'a str,
-    /// File line of the first YAML line.
-    yaml_line: usize,
     body: &'a str,
     body_line: usize,
 }
@@ -470,7 +468,6 @@ fn split_front_matter(text: &str) -> std::result::Result<Split<'_>, SplitError> 
             let body_start = (offset + line.len() + 1).min(text.len());
             return Ok(Split {
                 yaml: text.get(yaml_start..offset).unwrap_or(""),
-                yaml_line: FRONT_MATTER_LINE,
                 body: text.get(body_start..).unwrap_or(""),
                 body_line: i + 3,
             });
