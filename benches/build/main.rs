@@ -1,6 +1,6 @@
 //! `cargo bench --bench build`: cold builds of generated sites of 100, 1,000 and 10,000 pages
-//! (whole process, median of several runs, peak memory), the Markdown-only floor measured in
-//! the same run, serve's save-to-reload latency and requests a second (with `wrk`), and Hugo
+//! (whole process, median of several runs, peak memory, CPU time), the Markdown-only floor
+//! measured in the same run (with its CPU time), serve's save-to-reload latency and requests a second (with `wrk`), and Hugo
 //! or Zola when they are on the PATH.
 //! `BENCH_SIZES=100,1000` limits the sizes; `BENCH_RUNS` sets the number of cold builds.
 //!
@@ -59,9 +59,9 @@ fn main() {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
     println!(
-        "| pages | rekindle | pages/s | peak memory | floor | ratio | rebuild | serve: page edit | serve: template edit |"
+        "| pages | rekindle | CPU | pages/s | peak memory | floor | floor CPU | ratio | rebuild | serve: page edit | serve: template edit |"
     );
-    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     let mut rows = Vec::new();
     // Kept until the end: see the module's note on deleting output.
     let mut sites = Vec::new();
@@ -72,24 +72,27 @@ fn main() {
             .ok()
             .and_then(|r| r.parse().ok())
             .unwrap_or(if n >= 10_000 { 5 } else { 9 });
-        let (time, rss) = cold_builds(dir.path(), runs);
-        let floor = median(
-            (0..runs)
-                .map(|run| {
-                    let out = dir.path().join(format!("floor-out-{run}"));
-                    floor::run(&dir.path().join("content"), &out)
-                })
-                .collect(),
-        );
+        let (time, rss, cpu) = cold_builds(dir.path(), runs);
+        let (floor, floor_cpu): (Vec<_>, Vec<_>) = (0..runs)
+            .map(|run| {
+                let out = dir.path().join(format!("floor-out-{run}"));
+                let before = own_cpu();
+                let time = floor::run(&dir.path().join("content"), &out);
+                (time, own_cpu().saturating_sub(before))
+            })
+            .unzip();
+        let (floor, floor_cpu) = (median(floor), median(floor_cpu));
         let rebuild = rebuilds(dir.path(), runs);
         let edit = latency::page_edit(BIN, dir.path(), if n >= 10_000 { 9 } else { 15 });
         let template = latency::template_edit(BIN, dir.path(), 5);
         println!(
-            "| {n} | {} | {:.0} | {:.1} MiB | {} | {:.2}× | {} | {} | {} |",
+            "| {n} | {} | {} | {:.0} | {:.1} MiB | {} | {} | {:.2}× | {} | {} | {} |",
             ms(time),
+            ms(cpu),
             n as f64 / time.as_secs_f64(),
             rss as f64 / 1024.0,
             ms(floor),
+            ms(floor_cpu),
             time.as_secs_f64() / floor.as_secs_f64(),
             ms(rebuild),
             ms(edit),
@@ -125,20 +128,23 @@ fn main() {
     }
 }
 
-/// Median wall time and the largest peak RSS (KiB) of `runs` cold builds.
-fn cold_builds(site: &Path, runs: usize) -> (Duration, u64) {
+/// Median wall time, the largest peak RSS (KiB) and the median CPU time (user and system,
+/// all threads) of `runs` cold builds.
+fn cold_builds(site: &Path, runs: usize) -> (Duration, u64, Duration) {
     let mut times = Vec::new();
+    let mut cpus = Vec::new();
     let mut peak = 0;
     for run in 0..runs {
         // Cold: a destination that does not exist yet (see the module's note).
         let out = site.join(format!("out-{run}"));
         let started = Instant::now();
-        let (ok, rss) = run_measured(Command::new(BIN).arg("build").arg(site).arg("-d").arg(&out));
+        let run = run_measured(Command::new(BIN).arg("build").arg(site).arg("-d").arg(&out));
         times.push(started.elapsed());
-        assert!(ok, "rekindle build failed on the generated site");
-        peak = peak.max(rss);
+        assert!(run.ok, "rekindle build failed on the generated site");
+        peak = peak.max(run.rss);
+        cpus.push(run.cpu);
     }
-    (median(times), peak)
+    (median(times), peak, median(cpus))
 }
 
 /// Median wall time of `runs` builds into a build dir that holds the last build, once two
@@ -148,17 +154,26 @@ fn rebuilds(site: &Path, runs: usize) -> Duration {
     let out = site.join("rebuild");
     let times = (0..runs + 2).map(|_| {
         let started = Instant::now();
-        let (ok, _) = run_measured(Command::new(BIN).arg("build").arg(site).arg("-d").arg(&out));
-        assert!(ok, "rekindle build failed on the generated site");
+        let run = run_measured(Command::new(BIN).arg("build").arg(site).arg("-d").arg(&out));
+        assert!(run.ok, "rekindle build failed on the generated site");
         started.elapsed()
     });
     median(times.skip(2).collect())
 }
 
-/// Runs a command, returning whether it succeeded and its peak resident memory in KiB.
-/// The child is reaped by wait4 itself, which is what reports its memory.
+/// How a finished command went.
+struct Measured {
+    ok: bool,
+    /// Peak resident memory, KiB.
+    rss: u64,
+    /// User and system time of all its threads.
+    cpu: Duration,
+}
+
+/// Runs a command and measures it. The child is reaped by wait4 itself, which is what
+/// reports its memory and CPU time.
 #[allow(clippy::zombie_processes)]
-fn run_measured(cmd: &mut Command) -> (bool, u64) {
+fn run_measured(cmd: &mut Command) -> Measured {
     let child = cmd
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
@@ -169,10 +184,28 @@ fn run_measured(cmd: &mut Command) -> (bool, u64) {
     // SAFETY: wait4 on our own child with valid pointers.
     let pid = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
     assert!(pid > 0, "wait4 failed");
-    (
-        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
-        usage.ru_maxrss as u64,
-    )
+    Measured {
+        ok: libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        rss: usage.ru_maxrss as u64,
+        cpu: cpu_time(&usage),
+    }
+}
+
+/// The CPU time (user and system) this process has used so far: the floor runs in it, on
+/// the one thread that is working meanwhile.
+fn own_cpu() -> Duration {
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: getrusage fills the struct it is given.
+    let rc = unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
+    assert_eq!(rc, 0, "getrusage failed");
+    cpu_time(&usage)
+}
+
+fn cpu_time(usage: &libc::rusage) -> Duration {
+    let time = |t: libc::timeval| {
+        Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
+    };
+    time(usage.ru_utime) + time(usage.ru_stime)
 }
 
 fn median(mut v: Vec<Duration>) -> Duration {
@@ -229,10 +262,10 @@ fn others(site: &Path, n: usize, runs: usize, keep: &mut Vec<tempfile::TempDir>)
             let mut args = args.clone();
             args.push(out.display().to_string());
             let started = Instant::now();
-            let (ok, rss) = run_measured(Command::new(tool).args(&args));
+            let run = run_measured(Command::new(tool).args(&args));
             times.push(started.elapsed());
-            peak = peak.max(rss);
-            if !ok {
+            peak = peak.max(run.rss);
+            if !run.ok {
                 println!("  {tool}: build failed on the {n}-page corpus");
                 failed = true;
                 break;
