@@ -1,7 +1,7 @@
 //! `cargo bench --bench build`: cold builds of generated sites of 100, 1,000 and 10,000 pages
 //! (whole process, median of several runs, peak memory, CPU time), the Markdown-only floor
-//! measured in the same run (with its CPU time), serve's save-to-reload latency and requests a second (with `wrk`), and Hugo
-//! or Zola when they are on the PATH.
+//! measured in the same run (with its CPU time), serve's save-to-reload latency and requests
+//! a second (with `wrk`), and Hugo or Zola when they are on the PATH.
 //! `BENCH_SIZES=100,1000` limits the sizes; `BENCH_RUNS` sets the number of cold builds.
 //!
 //! Every cold build (rekindle, the floor, Hugo, Zola) writes into a folder of its own that
@@ -138,11 +138,11 @@ fn cold_builds(site: &Path, runs: usize) -> (Duration, u64, Duration) {
         // Cold: a destination that does not exist yet (see the module's note).
         let out = site.join(format!("out-{run}"));
         let started = Instant::now();
-        let run = run_measured(Command::new(BIN).arg("build").arg(site).arg("-d").arg(&out));
+        let build = run_measured(Command::new(BIN).arg("build").arg(site).arg("-d").arg(&out));
         times.push(started.elapsed());
-        assert!(run.ok, "rekindle build failed on the generated site");
-        peak = peak.max(run.rss);
-        cpus.push(run.cpu);
+        assert!(build.ok, "rekindle build failed on the generated site");
+        peak = peak.max(build.rss);
+        cpus.push(build.cpu);
     }
     (median(times), peak, median(cpus))
 }
@@ -154,8 +154,8 @@ fn rebuilds(site: &Path, runs: usize) -> Duration {
     let out = site.join("rebuild");
     let times = (0..runs + 2).map(|_| {
         let started = Instant::now();
-        let run = run_measured(Command::new(BIN).arg("build").arg(site).arg("-d").arg(&out));
-        assert!(run.ok, "rekindle build failed on the generated site");
+        let build = run_measured(Command::new(BIN).arg("build").arg(site).arg("-d").arg(&out));
+        assert!(build.ok, "rekindle build failed on the generated site");
         started.elapsed()
     });
     median(times.skip(2).collect())
