@@ -262,10 +262,10 @@ fn others(site: &Path, n: usize, runs: usize, keep: &mut Vec<tempfile::TempDir>)
             let mut args = args.clone();
             args.push(out.display().to_string());
             let started = Instant::now();
-            let run = run_measured(Command::new(tool).args(&args));
+            let build = run_measured(Command::new(tool).args(&args));
             times.push(started.elapsed());
-            peak = peak.max(run.rss);
-            if !run.ok {
+            peak = peak.max(build.rss);
+            if !build.ok {
                 println!("  {tool}: build failed on the {n}-page corpus");
                 failed = true;
                 break;
