@@ -12,7 +12,7 @@ pub mod lint;
 pub mod markdown;
 pub mod onepage;
 pub mod output;
-mod plain_yaml;
+pub mod plain_yaml;
 pub mod rebuild;
 pub mod scaffold;
 pub mod search;
