@@ -59,15 +59,17 @@ fn entries(yaml: &str) -> Option<Vec<(&str, Value<'_>)>> {
 /// The value `text` (trimmed) stands for, when it is in the subset.
 fn value_of(text: &str) -> Option<Value<'_>> {
     if let Some(inner) = text.strip_prefix('[') {
-        let items = inner.strip_suffix(']')?;
-        let mut parts = items.split(',').map(|item| item.trim_matches(' '));
-        let valid = match items.trim_matches(' ') {
-            "" => true,
-            _ => parts.all(|item| is_plain(item, true)),
-        };
-        return valid.then_some(Value::List(items));
+        let list = inner.strip_suffix(']')?;
+        let valid = items(list).all(|item| is_plain(item, true));
+        return valid.then_some(Value::List(list));
     }
     scalar_of(text).map(Value::Scalar)
+}
+
+/// The items of a flow list's inside (`a, b`), trimmed; none when it is blank.
+fn items(list: &str) -> impl Iterator<Item = &str> {
+    let blank = list.bytes().all(|b| b == b' ');
+    (list.split(',').map(|item| item.trim_matches(' '))).filter(move |_| !blank)
 }
 
 fn scalar_of(text: &str) -> Option<Scalar<'_>> {
@@ -84,18 +86,16 @@ fn scalar_of(text: &str) -> Option<Scalar<'_>> {
     is_plain(text, false).then_some(Scalar::Plain(text))
 }
 
-/// True for a plain scalar that cannot mean anything but its text: it starts with a letter
-/// or digit (or `-` and a digit), and holds no `:`, `#`, tab or line break. In a flow list
-/// (`in_list`) it holds none of `,[]{}` or quotes either.
+/// True for a plain scalar (trimmed) that cannot mean anything but its text: it starts with
+/// a letter or digit (or `-` and a digit), and holds no `:`, `#`, tab or line break. In a
+/// flow list (`in_list`) it holds none of `,[]{}` or quotes either.
 fn is_plain(text: &str, in_list: bool) -> bool {
-    let first = text.strip_prefix('-').unwrap_or(text);
-    let starts_well = match first.len() < text.len() {
-        true => first.starts_with(|c: char| c.is_ascii_digit()),
-        false => text.starts_with(|c: char| c.is_ascii_alphanumeric() || !c.is_ascii()),
+    let starts_well = match text.strip_prefix('-') {
+        Some(rest) => rest.starts_with(|c: char| c.is_ascii_digit()),
+        None => text.starts_with(|c: char| c.is_ascii_alphanumeric() || !c.is_ascii()),
     };
     let flow = |c: char| in_list && matches!(c, ',' | '[' | ']' | '{' | '}' | '"' | '\'');
     starts_well
-        && !text.ends_with(' ')
         && text
             .chars()
             .all(|c| is_printable(c) && !matches!(c, ':' | '#') && !flow(c))
@@ -209,34 +209,29 @@ impl<'de> de::Deserializer<'de> for ValueDe<'de> {
         }
     }
 
-    /// Only plain decimal integers without a sign, leading zeros or underscores.
+    /// Only plain decimal integers of up to 18 digits, without `+`, leading zeros,
+    /// underscores or `-0`; like serde_yaml, a positive one is visited as a `u64`.
     fn deserialize_i64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Declined> {
         let text = self.plain().ok_or(Declined)?;
-        let (negative, digits) = match text.strip_prefix('-') {
-            Some(digits) => (true, digits),
-            None => (false, text),
-        };
+        let digits = text.strip_prefix('-').unwrap_or(text);
         let canonical = (1..=18).contains(&digits.len())
             && digits.bytes().all(|b| b.is_ascii_digit())
-            && (digits == "0" || !digits.starts_with('0'));
+            && (text == "0" || !digits.starts_with('0'));
         let value: i64 = match canonical {
-            true => digits.parse().map_err(|_| Declined)?,
+            true => text.parse().map_err(|_| Declined)?,
             false => return Err(Declined),
         };
-        match negative {
-            true if value != 0 => visitor.visit_i64(-value),
-            true => Err(Declined),
-            false => visitor.visit_u64(value as u64),
+        match u64::try_from(value) {
+            Ok(positive) => visitor.visit_u64(positive),
+            Err(_) => visitor.visit_i64(value),
         }
     }
 
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Declined> {
-        let Value::List(items) = self.0 else {
+        let Value::List(list) = self.0 else {
             return Err(Declined);
         };
-        let items = (items.split(',').map(|item| item.trim_matches(' ')))
-            .filter(|item| !item.is_empty())
-            .map(|item| ValueDe(Value::Scalar(Scalar::Plain(item))));
+        let items = items(list).map(|item| ValueDe(Value::Scalar(Scalar::Plain(item))));
         visitor.visit_seq(de::value::SeqDeserializer::new(items))
     }
 
