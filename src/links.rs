@@ -79,41 +79,44 @@ fn walk<'h>(html: &'h str, found: &mut dyn FnMut(&str, &'h str)) {
     let mut at = 0;
     while let Some(lt) = bytes.get(at..).and_then(|rest| memchr::memchr(b'<', rest)) {
         at += lt + 1;
-        // A closing tag (`</p>`) has no attributes: most tags are skipped here.
-        if bytes
-            .get(at)
-            .is_none_or(|b| !b.is_ascii_alphanumeric() && *b != b'!')
-        {
-            continue;
-        }
-        if bytes[at..].starts_with(b"!--") {
-            let comment = at + 3;
-            at = html[comment..]
-                .find("-->")
-                .map_or(bytes.len(), |end| comment + end + 3);
-            continue;
+        match bytes.get(at) {
+            Some(b) if b.is_ascii_alphanumeric() => {}
+            // A comment is skipped whole; `<!doctype>`, a closing tag (`</p>`) and a lone
+            // `<` have no attributes: most tags are skipped here.
+            Some(b'!') if bytes[at..].starts_with(b"!--") => {
+                let comment = at + 3;
+                at = memchr::memmem::find(&bytes[comment..], b"-->")
+                    .map_or(bytes.len(), |end| comment + end + 3);
+                continue;
+            }
+            _ => continue,
         }
         let name_end = skip(bytes, at, |b| b.is_ascii_alphanumeric());
-        let Some(name) = html.get(at..name_end).filter(|n| !n.is_empty()) else {
-            continue;
+        let name = &bytes[at..name_end];
+        at = match bytes.get(name_end) {
+            Some(b'>') => name_end + 1,
+            _ => attributes(html, name_end, found),
         };
-        let raw_text = ["script", "style"]
-            .into_iter()
-            .find(|t| name.eq_ignore_ascii_case(t));
-        at = attributes(html, name_end, found);
-        if let Some(tag) = raw_text {
-            let close = format!("</{tag}");
-            at = html[at..].find(&close).map_or(bytes.len(), |end| at + end);
+        // The text of a script or style element is not markup.
+        if name.len() >= 5 {
+            let raw_text = [&b"script"[..], b"style"]
+                .into_iter()
+                .find(|t| name.eq_ignore_ascii_case(t));
+            if let Some(tag) = raw_text {
+                let close = [&b"</"[..], tag].concat();
+                at = memchr::memmem::find(&bytes[at..], &close).map_or(bytes.len(), |end| at + end);
+            }
         }
     }
 }
 
 /// The first position from `at` whose byte does not pass `keep`.
 fn skip(bytes: &[u8], at: usize, keep: impl Fn(u8) -> bool) -> usize {
-    bytes
-        .get(at..)
-        .and_then(|rest| rest.iter().position(|&b| !keep(b)))
-        .map_or(bytes.len(), |n| at + n)
+    let mut i = at.min(bytes.len());
+    while i < bytes.len() && keep(bytes[i]) {
+        i += 1;
+    }
+    i
 }
 
 /// Reads the attributes of the tag whose name ends at `at`, up to its `>`, calling `found`
@@ -131,48 +134,46 @@ fn attributes<'h>(html: &'h str, mut at: usize, found: &mut dyn FnMut(&str, &'h 
         at = skip(bytes, at, |b| {
             !(b.is_ascii_whitespace() || matches!(b, b'=' | b'>' | b'/'))
         });
-        let name = html.get(name_start..at).unwrap_or("");
+        let wanted = wanted_attribute(&bytes[name_start..at]);
         at = skip(bytes, at, |b| b.is_ascii_whitespace());
         if bytes.get(at) != Some(&b'=') {
             continue;
         }
         at = skip(bytes, at + 1, |b| b.is_ascii_whitespace());
-        let (value, next) = match bytes.get(at) {
+        let (start, end, next) = match bytes.get(at) {
             Some(&quote @ (b'"' | b'\'')) => {
                 let end = (bytes
                     .get(at + 1..)
                     .and_then(|rest| memchr::memchr(quote, rest)))
                 .map_or(bytes.len(), |n| at + 1 + n);
-                (
-                    html.get(at + 1..end).unwrap_or(""),
-                    (end + 1).min(bytes.len()),
-                )
+                (at + 1, end, (end + 1).min(bytes.len()))
             }
             _ => {
                 let end = skip(bytes, at, |b| !(b.is_ascii_whitespace() || b == b'>'));
-                (html.get(at..end).unwrap_or(""), end)
+                (at, end, end)
             }
         };
-        if let Some(name) = wanted_attribute(name) {
-            found(name, value);
+        if let Some(name) = wanted {
+            found(name, html.get(start..end).unwrap_or(""));
         }
         at = next;
     }
 }
 
 /// `href`, `src` or `id` when `name` is one of them in any case (told apart by length).
-fn wanted_attribute(name: &str) -> Option<&'static str> {
+fn wanted_attribute(name: &[u8]) -> Option<&'static str> {
     let wanted = match name.len() {
         4 => "href",
         3 => "src",
         2 => "id",
         _ => return None,
     };
-    name.eq_ignore_ascii_case(wanted).then_some(wanted)
+    name.eq_ignore_ascii_case(wanted.as_bytes())
+        .then_some(wanted)
 }
 
 fn decode_entities(value: &str) -> Cow<'_, str> {
-    if !value.contains('&') {
+    if memchr::memchr(b'&', value.as_bytes()).is_none() {
         return Cow::Borrowed(value);
     }
     Cow::Owned(
@@ -318,17 +319,16 @@ impl Checker {
     }
 
     /// Resolves `link`, found on the page at URL path `here`.
-    fn target<'a>(&self, link: &'a str, here: &str) -> Target<'a> {
+    fn target<'a>(&self, link: &'a str, here: &'a str) -> Target<'a> {
         let link = match link.strip_prefix(self.origin.as_str()) {
             Some(rest) if !self.origin.is_empty() && rest.starts_with('/') => rest,
             _ if is_external(link) => return Target::Outside,
             _ => link,
         };
-        let (path, fragment) = link.split_once('#').unwrap_or((link, ""));
-        let path = path.split_once('?').map_or(path, |(p, _)| p);
+        let (path, fragment) = split_link(link);
         let target: Cow<'a, str> = if path.is_empty() {
-            Cow::Owned(here.to_string())
-        } else if path.starts_with('/') && !path.contains('%') {
+            Cow::Borrowed(here)
+        } else if path.starts_with('/') && !path.as_bytes().contains(&b'%') {
             Cow::Borrowed(path)
         } else if path.starts_with('/') {
             percent_decode_str(path).decode_utf8_lossy()
@@ -352,6 +352,20 @@ impl Checker {
             Target::Broken(format!("no page or file at `{target}`"))
         }
     }
+}
+
+/// A link's path (without its query) and its fragment: `/a/?q#f` -> (`/a/`, `f`).
+fn split_link(link: &str) -> (&str, &str) {
+    let bytes = link.as_bytes();
+    let mut query = None;
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'?' if query.is_none() => query = Some(i),
+            b'#' => return (&link[..query.unwrap_or(i)], &link[i + 1..]),
+            _ => {}
+        }
+    }
+    (&link[..query.unwrap_or(bytes.len())], "")
 }
 
 /// The URL path of an output file: `steps/a/index.html` -> `/base/steps/a/`.
@@ -412,6 +426,56 @@ mod tests {
         let (links, ids) = scan(html);
         assert_eq!(links, vec!["/a/", "i.png", "/q?a=1&b=2"]);
         assert_eq!(ids, vec!["t"]);
+    }
+
+    #[test]
+    fn scan_skips_comments_raw_text_and_closing_tags() {
+        let html = "<!DOCTYPE html><!-- <a href=\"/c\"> --><P ID=up></P><script>let a = '<a href=\"/s\">';</script>\
+            <STYLE>x{}</style><img\nSRC = i.png alt=x/><a href='/q' id=\"\">t</a><br/><a hreflang=en href=/h>";
+        let (links, ids) = scan(html);
+        assert_eq!(links, vec!["i.png", "/q", "/h"]);
+        assert_eq!(ids, vec!["up", ""]);
+        let (links, _) = scan("<a href=\"/open");
+        assert_eq!(
+            links,
+            vec!["/open"],
+            "a value cut off by the end of the file"
+        );
+        assert_eq!(scan("<script><a href=/x>").0, Vec::<Cow<str>>::new());
+    }
+
+    #[test]
+    fn external_links_are_told_by_their_scheme() {
+        for link in [
+            "https://e.com/",
+            "mailto:a@b.c",
+            "//cdn.x/y",
+            "git+ssh://h/r",
+            "a.b-c:d",
+        ] {
+            assert!(is_external(link), "{link}");
+        }
+        for link in [
+            "/a:b",
+            "a/b:c",
+            "1http://x",
+            ":x",
+            "",
+            "é:x",
+            "steps/a.md",
+            "?q=a:b",
+        ] {
+            assert!(!is_external(link), "{link}");
+        }
+    }
+
+    #[test]
+    fn a_link_splits_into_path_and_fragment() {
+        assert_eq!(split_link("/a/?q=1#f"), ("/a/", "f"));
+        assert_eq!(split_link("/a/#f?q"), ("/a/", "f?q"));
+        assert_eq!(split_link("#top"), ("", "top"));
+        assert_eq!(split_link("/a/?b?c"), ("/a/", ""));
+        assert_eq!(split_link("x"), ("x", ""));
     }
 
     fn scan_of(file: &str, links: &[&str], ids: &[&str]) -> Scan {

@@ -508,22 +508,20 @@ pub fn rewrite_link(dest: &str, dir: &str, index: &LinkIndex, base: &str) -> Opt
     Some([base, &normal, slash, suffix].concat())
 }
 
-/// True for `https:`, `mailto:`, `//host` and other links that leave the site.
+/// True for `https:`, `mailto:`, `//host` and other links that leave the site: those that
+/// start with a scheme (a letter, then letters, digits, `+`, `-` or `.`) and a colon.
 pub fn is_external(dest: &str) -> bool {
-    if dest.starts_with("//") {
+    let bytes = dest.as_bytes();
+    if bytes.starts_with(b"//") {
         return true;
     }
-    match dest.find(':') {
-        Some(i) => {
-            let scheme = &dest[..i];
-            !scheme.is_empty()
-                && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
-                && scheme
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
-        }
-        None => false,
+    if !bytes.first().is_some_and(u8::is_ascii_alphabetic) {
+        return false;
     }
+    let scheme = bytes
+        .iter()
+        .position(|&b| !(b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.')));
+    scheme.is_some_and(|end| bytes[end] == b':')
 }
 
 /// Resolves `.` and `..` in a `/`-separated relative path; None when it climbs above the root.
