@@ -173,20 +173,11 @@ impl Rendered {
 
 /// The sections that have a heading or text, as `[[anchor, heading, text], ...]`.
 fn search_parts(sections: &[TextSection]) -> Box<str> {
-    let parts: Vec<(&str, &str, &str)> = sections
+    let parts = sections
         .iter()
         .filter(|s| !s.text.is_empty() || !s.title.is_empty())
-        .map(|s| (s.id.as_str(), s.title.as_str(), s.text.trim_end()))
-        .collect();
-    // Sized for the text and its quotes and commas, so that it is allocated once.
-    let size = parts
-        .iter()
-        .map(|(a, h, t)| a.len() + h.len() + t.len() + 12);
-    let mut out = Vec::with_capacity(size.sum::<usize>() + 2);
-    match serde_json::to_writer(&mut out, &parts) {
-        Ok(()) => String::from_utf8(out).unwrap_or_default().into_boxed_str(),
-        Err(_) => "[]".into(),
-    }
+        .map(|s| [s.id.as_str(), s.title.as_str(), s.text.trim_end()]);
+    crate::search::json_rows(parts).into_boxed_str()
 }
 
 /// The id text for a heading or tag: lowercase ASCII slug via the `slug` crate (`slug::slugify`);
