@@ -31,8 +31,34 @@ impl<'de> Deserialize<'de> for Date {
 }
 
 impl Serialize for Date {
+    /// As `YYYY-MM-DD`, the only form a date is read in, written digit by digit: a build
+    /// writes every page's date several times (its page, its section's list, its tags').
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        s.collect_str(&self.0)
+        let (year, month, day) = (self.0.year(), self.0.month(), self.0.day());
+        let Ok(year @ 0..=9999) = u16::try_from(year) else {
+            return s.collect_str(&self.0);
+        };
+        let digit = |n: u16| b'0' + (n % 10) as u8;
+        let (month, day) = (
+            u16::try_from(month).unwrap_or(0),
+            u16::try_from(day).unwrap_or(0),
+        );
+        let text = [
+            digit(year / 1000),
+            digit(year / 100),
+            digit(year / 10),
+            digit(year),
+            b'-',
+            digit(month / 10),
+            digit(month),
+            b'-',
+            digit(day / 10),
+            digit(day),
+        ];
+        match std::str::from_utf8(&text) {
+            Ok(text) => s.serialize_str(text),
+            Err(_) => s.collect_str(&self.0),
+        }
     }
 }
 
@@ -620,4 +646,24 @@ fn top_level_key(line: &str) -> Option<&str> {
         .then(|| line.split_once(':'))
         .flatten()
         .map(|(key, _)| key.trim())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_written_as_jiff_writes_them() {
+        for (y, m, d) in [
+            (0, 1, 1),
+            (999, 12, 31),
+            (2025, 8, 28),
+            (9999, 12, 31),
+            (-5, 3, 4),
+        ] {
+            let date = jiff::civil::date(y, m, d);
+            let json = serde_json::to_string(&Date(date)).unwrap();
+            assert_eq!(json, format!("\"{date}\""));
+        }
+    }
 }

@@ -276,12 +276,13 @@ pub enum Job {
 fn register_functions(tera: &mut Tera, base: &str, hashes: Arc<HashMap<String, String>>) {
     let base_url = base.to_string();
     tera.register_function("url", move |kwargs: Kwargs, _: &State| {
-        let path: String = kwargs.must_get("path")?;
+        // A string argument is borrowed, anything else written out as text.
+        let path: std::borrow::Cow<str> = kwargs.must_get("path")?;
         Ok::<String, tera::Error>([&base_url, path.trim_start_matches('/')].concat())
     });
     let base_asset = base.to_string();
     tera.register_function("asset", move |kwargs: Kwargs, _: &State| {
-        let path: String = kwargs.must_get("path")?;
+        let path: std::borrow::Cow<str> = kwargs.must_get("path")?;
         let path = path.trim_start_matches('/');
         match hashes.get(path) {
             Some(hash) => Ok([&base_asset, path, "?h=", hash].concat()),

@@ -474,16 +474,12 @@ pub fn kicker(site: &Site, p: usize) -> String {
         return String::new();
     }
     let section = &site.sections[page.section];
-    let (n, of) = (page.position, section.pages.len());
-    match section
-        .doc
-        .meta
-        .extra
-        .get("counter")
-        .and_then(|c| c.as_str())
-    {
-        Some(counter) => format!("{counter} {n} of {of}"),
-        None => format!("{n} of {of} in {}", section.doc.meta.title),
+    let (n, of) = (page.position.to_string(), section.pages.len().to_string());
+    let counter = (section.doc.meta.extra.get("counter")).and_then(|c| c.as_str());
+    // Joined, not formatted: every page has one.
+    match counter {
+        Some(counter) => [counter, " ", &n, " of ", &of].concat(),
+        None => [&n, " of ", &of, " in ", &section.doc.meta.title].concat(),
     }
 }
 
