@@ -146,6 +146,10 @@ pub struct Shared {
     pages: Vec<OnceLock<Value>>,
     sections: Vec<OnceLock<Value>>,
     tags: Vec<OnceLock<Value>>,
+    /// Each section as its pages' `page.section`.
+    section_refs: Vec<OnceLock<Value>>,
+    /// The site's authors, for the pages that name none.
+    authors: OnceLock<Value>,
 }
 
 impl Shared {
@@ -155,6 +159,30 @@ impl Shared {
             pages: cells(site.pages.len()),
             sections: cells(site.sections.len()),
             tags: cells(site.tags.len()),
+            section_refs: cells(site.sections.len()),
+            authors: OnceLock::new(),
+        }
+    }
+
+    /// `page.section` of the pages of section `s`.
+    fn section_ref(&self, site: &Site, s: usize) -> Value {
+        let section = &site.sections[s];
+        cached(self.section_refs.get(s), || {
+            Value::from_serializable(&SectionRef {
+                title: &section.doc.meta.title,
+                path: &section.path,
+                is_home: s == 0,
+            })
+        })
+    }
+
+    /// `page.authors`: the page's own, else the site's.
+    fn authors(&self, config: &Config, page: &Page) -> Value {
+        match page.doc.meta.authors.as_deref() {
+            Some(own) => Value::from_serializable(own),
+            None => cached(Some(&self.authors), || {
+                Value::from_serializable(&config.authors)
+            }),
         }
     }
 
@@ -224,7 +252,7 @@ pub struct PageView<'a> {
     permalink: String,
     date: Option<Date>,
     updated: Option<Date>,
-    authors: &'a [String],
+    authors: Value,
     tags: Vec<Value>,
     weight: i64,
     word_count: usize,
@@ -232,7 +260,7 @@ pub struct PageView<'a> {
     extra: &'a Extra,
     figures: Vec<FigureView<'a>>,
     sources: &'a [Source],
-    section: SectionRef<'a>,
+    section: Value,
     position: usize,
     section_length: usize,
     /// "Step 2 of 4" (see `kicker`).
@@ -442,7 +470,7 @@ pub fn page<'a>(config: &'a Config, site: &'a Site, shared: &Shared, p: usize) -
         permalink: config.base.permalink(&page.path),
         date: meta.date,
         updated: meta.updated,
-        authors: meta.authors.as_deref().unwrap_or(&config.authors),
+        authors: shared.authors(config, page),
         tags: shared.tags_of(site, page),
         weight: meta.weight,
         word_count: page.rendered.word_count,
@@ -450,11 +478,7 @@ pub fn page<'a>(config: &'a Config, site: &'a Site, shared: &Shared, p: usize) -
         extra: &meta.extra,
         figures: figures(&meta.figures),
         sources: &meta.sources,
-        section: SectionRef {
-            title: &section.doc.meta.title,
-            path: &section.path,
-            is_home: page.section == 0,
-        },
+        section: shared.section_ref(site, page.section),
         position: page.position,
         section_length: section.pages.len(),
         kicker: kicker(site, p),
