@@ -191,7 +191,10 @@ fn decode_entities(value: &str) -> Cow<'_, str> {
 /// Judges links against every file of the site. Built once per build from the list of
 /// output files, before rendering, so each page's links can be judged as soon as it is rendered.
 pub struct Checker {
-    paths: HashSet<String, ahash::RandomState>,
+    /// The URL path of every file: a folder's `index.html` by its folder (`/g/steps/a/`),
+    /// other files by their own path. Looked up for every link of every page: it is kept
+    /// small (one entry per file, boxed), so that most lookups find it in the CPU's cache.
+    paths: HashSet<Box<str>, ahash::RandomState>,
     base_path: String,
     /// `https://host` of the base URL, to recognise absolute links to the site itself.
     origin: String,
@@ -208,12 +211,10 @@ enum Target<'a> {
 impl Checker {
     /// `files` lists every file of the site, relative to its root.
     pub fn new(files: &[String], base_path: &str, base_url: &str) -> Self {
-        let mut paths = HashSet::with_capacity_and_hasher(files.len() * 2, Default::default());
+        let mut paths = HashSet::with_capacity_and_hasher(files.len(), Default::default());
         for file in files {
-            paths.insert([base_path, file].concat());
-            if let Some(dir) = file.strip_suffix("index.html") {
-                paths.insert([base_path, dir].concat());
-            }
+            let path = index_dir(file).unwrap_or(file);
+            paths.insert([base_path, path].concat().into_boxed_str());
         }
         Checker {
             paths,
@@ -344,9 +345,10 @@ impl Checker {
                 None => return Target::Broken("it climbs above the site's root".to_string()),
             }
         };
-        if self.paths.contains(target.as_ref()) {
+        let known = index_dir(&target).unwrap_or(&target);
+        if self.paths.contains(known) {
             Target::Found(target, fragment)
-        } else if self.paths.contains(&format!("{target}/")) {
+        } else if self.paths.contains(format!("{target}/").as_str()) {
             Target::Found(Cow::Owned(format!("{target}/")), fragment)
         } else {
             Target::Broken(format!("no page or file at `{target}`"))
@@ -366,6 +368,12 @@ fn split_link(link: &str) -> (&str, &str) {
         }
     }
     (&link[..query.unwrap_or(bytes.len())], "")
+}
+
+/// The folder of a folder's `index.html` (`a/index.html` -> `a/`, `index.html` -> ``).
+fn index_dir(path: &str) -> Option<&str> {
+    path.strip_suffix("index.html")
+        .filter(|dir| dir.is_empty() || dir.ends_with('/'))
 }
 
 /// The URL path of an output file: `steps/a/index.html` -> `/base/steps/a/`.
@@ -442,6 +450,35 @@ mod tests {
             "a value cut off by the end of the file"
         );
         assert_eq!(scan("<script><a href=/x>").0, Vec::<Cow<str>>::new());
+    }
+
+    #[test]
+    fn a_folder_is_found_by_its_path_and_by_its_index_html() {
+        let files: Vec<String> = ["index.html", "a/index.html", "b.css", "cindex.html"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let checker = Checker::new(&files, "/g/", "https://x.io/g/");
+        let links = [
+            "/g/",
+            "/g/index.html",
+            "/g/a/",
+            "/g/a/index.html",
+            "/g/a",
+            "/g/b.css",
+        ];
+        let more = [
+            "/g/cindex.html",
+            "/g/c",
+            "/g/b.css/",
+            "/g/a/b.css",
+            "/g/a/index.htm",
+        ];
+        let all = links.iter().chain(&more).map(|&l| l.into()).collect();
+        assert_eq!(
+            checker.triage("index.html", all, &[]),
+            vec!["/g/c", "/g/b.css/", "/g/a/b.css", "/g/a/index.htm"]
+        );
     }
 
     #[test]
