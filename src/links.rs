@@ -2,7 +2,7 @@
 //! link leads to a file of the site (and each `#anchor` to an id on that page). Pure.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use percent_encoding::percent_decode_str;
@@ -252,9 +252,14 @@ impl Checker {
         origin: &(dyn Fn(&'a Scan) -> Origin<'a> + Sync),
     ) -> Result<()> {
         use rayon::prelude::*;
+        // Each page's ids by its URL path, for the links with an anchor on another page.
+        let by_path: HashMap<String, &[String], ahash::RandomState> = (scans.iter())
+            .map(|s| (page_path(&self.base_path, &s.file), s.ids.as_slice()))
+            .collect();
+        let ids = |target: &str| by_path.get(index_dir(target).unwrap_or(target)).copied();
         let errors: Vec<Error> = (scans.par_iter())
             .with_max_len(crate::PARALLEL_CHUNK)
-            .flat_map_iter(|scan| self.check_scan(scans, scan, origin))
+            .flat_map_iter(|scan| self.check_scan(scan, &ids, origin))
             .collect();
         Error::from_list(errors).map_or(Ok(()), Err)
     }
@@ -266,23 +271,6 @@ impl Checker {
         which: &mut dyn Iterator<Item = usize>,
         origin: &dyn Fn(&'a Scan) -> Origin<'a>,
     ) -> Result<()> {
-        let errors: Vec<Error> = (which.filter_map(|i| scans.get(i)))
-            .flat_map(|scan| self.check_scan(scans, scan, origin))
-            .collect();
-        Error::from_list(errors).map_or(Ok(()), Err)
-    }
-
-    /// The broken links of `scan`, one of `scans` (sorted by file).
-    fn check_scan<'a>(
-        &self,
-        scans: &'a [Scan],
-        scan: &'a Scan,
-        origin: &dyn Fn(&'a Scan) -> Origin<'a>,
-    ) -> Vec<Error> {
-        if scan.links.is_empty() {
-            return Vec::new();
-        }
-        // The ids of the file at a URL path, looked up only for the few links that need them.
         let ids = |target: &str| -> Option<&'a [String]> {
             let rel = target.strip_prefix(self.base_path.as_str())?;
             let file = match rel.is_empty() || rel.ends_with('/') {
@@ -294,6 +282,22 @@ impl Checker {
                 .ok()?;
             Some(&scans[i].ids)
         };
+        let errors: Vec<Error> = (which.filter_map(|i| scans.get(i)))
+            .flat_map(|scan| self.check_scan(scan, &ids, origin))
+            .collect();
+        Error::from_list(errors).map_or(Ok(()), Err)
+    }
+
+    /// The broken links of `scan`; `ids` gives the ids of the page at a URL path.
+    fn check_scan<'a>(
+        &self,
+        scan: &'a Scan,
+        ids: &(dyn Fn(&str) -> Option<&'a [String]> + Sync),
+        origin: &dyn Fn(&'a Scan) -> Origin<'a>,
+    ) -> Vec<Error> {
+        if scan.links.is_empty() {
+            return Vec::new();
+        }
         let mut errors = Vec::new();
         let here = page_path(&self.base_path, &scan.file);
         let mut seen: ahash::AHashMap<&str, usize> = ahash::AHashMap::new();
@@ -378,10 +382,7 @@ fn index_dir(path: &str) -> Option<&str> {
 
 /// The URL path of an output file: `steps/a/index.html` -> `/base/steps/a/`.
 fn page_path(base_path: &str, file: &str) -> String {
-    match file.strip_suffix("index.html") {
-        Some(dir) => [base_path, dir].concat(),
-        None => [base_path, file].concat(),
-    }
+    [base_path, index_dir(file).unwrap_or(file)].concat()
 }
 
 /// A broken link as an error; `nth` says which occurrence of it on the page this is, so that
