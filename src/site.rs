@@ -134,7 +134,7 @@ pub fn assemble(
     let assets = std::mem::take(&mut content.assets);
     let (mut sections, pages) = place(config, content, cache)?;
     let mut pages = pages;
-    let mut files = FileMap::default();
+    let mut files = FileMap::with_capacity(sections.len() + pages.len() + assets.len());
     for s in &sections {
         files.claim(&s.file, &s.doc.path)?;
     }
@@ -209,9 +209,13 @@ pub fn refresh(config: &Config, site: &mut Site, content: &Content, rels: &[Stri
 
 /// Every output file has one source; a second claim is an error naming both.
 #[derive(Default)]
-pub struct FileMap(HashMap<String, PathBuf>);
+pub struct FileMap(HashMap<String, PathBuf, ahash::RandomState>);
 
 impl FileMap {
+    pub fn with_capacity(files: usize) -> Self {
+        FileMap(HashMap::with_capacity_and_hasher(files, Default::default()))
+    }
+
     pub fn claim(&mut self, file: &str, source: &std::path::Path) -> Result<()> {
         if let Some(first) = self.0.get(file) {
             let msg = format!(
@@ -673,33 +677,37 @@ fn reading_order(sections: &[Section]) -> Vec<Node> {
 }
 
 fn collect_tags(pages: &mut [Page], base: &str) -> Vec<Tag> {
-    let mut by_slug: BTreeMap<String, (String, Vec<usize>)> = BTreeMap::new();
-    // Each distinct name is slugified once: a large site repeats a few tags many times.
-    let mut slugs: HashMap<&str, String> = HashMap::new();
+    // Each distinct name is slugified once (a large site repeats a few tags many times), and
+    // names with the same slug share the list of the first one met.
+    let mut by_name: HashMap<&str, usize, ahash::RandomState> = HashMap::default();
+    let mut by_slug: BTreeMap<String, usize> = BTreeMap::new();
+    let mut lists: Vec<(String, Vec<usize>)> = Vec::new();
     let mut order: Vec<usize> = (0..pages.len()).collect();
     order.sort_by_key(|&p| pages[p].order);
     for p in order {
         for name in &pages[p].doc.meta.tags {
-            let slug = slugs
-                .entry(name)
-                .or_insert_with(|| markdown::slugify(name))
-                .clone();
-            let entry = by_slug
-                .entry(slug)
-                .or_insert_with(|| (name.clone(), Vec::new()));
-            if entry.1.last() != Some(&p) {
-                entry.1.push(p);
+            let t = *by_name.entry(name).or_insert_with(|| {
+                *(by_slug.entry(markdown::slugify(name))).or_insert_with(|| {
+                    lists.push((name.clone(), Vec::new()));
+                    lists.len() - 1
+                })
+            });
+            let list = &mut lists[t].1;
+            if list.last() != Some(&p) {
+                list.push(p);
             }
         }
     }
-    let tags: Vec<Tag> = by_slug
-        .into_iter()
-        .map(|(slug, (name, list))| Tag {
-            path: [base, "tags/", &slug, "/"].concat(),
-            file: ["tags/", &slug, "/index.html"].concat(),
-            name,
-            slug,
-            pages: list,
+    let tags: Vec<Tag> = (by_slug.into_iter())
+        .map(|(slug, t)| {
+            let (name, list) = std::mem::take(&mut lists[t]);
+            Tag {
+                path: [base, "tags/", &slug, "/"].concat(),
+                file: ["tags/", &slug, "/index.html"].concat(),
+                name,
+                slug,
+                pages: list,
+            }
         })
         .collect();
     for (t, tag) in tags.iter().enumerate() {

@@ -206,6 +206,36 @@ fn tags_link_to_their_pages() {
 }
 
 #[test]
+fn tag_names_with_the_same_slug_are_one_tag_named_as_first_met() {
+    let site = Site::new("basic");
+    let first = site
+        .read(FIRST)
+        .replace("tags: [alpha, Beta]", "tags: [alpha, Beta, ALPHA]");
+    site.write(FIRST, first);
+    let second = "content/guide/02-second.md";
+    site.write(
+        second,
+        site.read(second)
+            .replace("tags: [alpha]", "tags: [\"beta!\", alpha]"),
+    );
+    let files = build(&site, &[]);
+    let page = text(&files, "guide/first/index.html");
+    assert!(
+        page.contains(
+            "<p class=\"tags\"><a href=\"/guide/tags/alpha/\">alpha</a> <a href=\"/guide/tags/beta/\">Beta</a> </p>"
+        ),
+        "{page}"
+    );
+    let tags = text(&files, "tags/index.html");
+    assert!(
+        tags.contains(
+            "<li><a href=\"/guide/tags/alpha/\">alpha</a> (2)</li><li><a href=\"/guide/tags/beta/\">Beta</a> (2)</li>"
+        ),
+        "{tags}"
+    );
+}
+
+#[test]
 fn site_sections_list_their_pages_as_links() {
     let site = Site::new("basic");
     site.write(
