@@ -250,7 +250,10 @@ pub fn write_site(
     if config.cards {
         write_cards(config, site, renderer, sink)?;
     }
-    scans.sort_by(|a, b| a.file.cmp(&b.file));
+    // Each file is written once: an unstable sort orders them the same, on every thread.
+    rayon::slice::ParallelSliceMut::par_sort_unstable_by(&mut scans[..], |a, b| {
+        a.file.cmp(&b.file)
+    });
     let templates_dir = config::join(&config.theme_dir, Path::new("templates"));
     checker.check(&scans, &|scan| origin(site, scan, &templates_dir))?;
     Ok(Written {

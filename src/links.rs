@@ -252,11 +252,15 @@ impl Checker {
         origin: &(dyn Fn(&'a Scan) -> Origin<'a> + Sync),
     ) -> Result<()> {
         use rayon::prelude::*;
-        // Each page's ids by its URL path, for the links with an anchor on another page.
-        let by_path: HashMap<String, &[String], ahash::RandomState> = (scans.iter())
-            .map(|s| (page_path(&self.base_path, &s.file), s.ids.as_slice()))
+        // Each page's ids by its path under the base (`a/` for `a/index.html`), for the links
+        // with an anchor on another page.
+        let by_path: HashMap<&str, &[String], ahash::RandomState> = (scans.iter())
+            .map(|s| (index_dir(&s.file).unwrap_or(&s.file), s.ids.as_slice()))
             .collect();
-        let ids = |target: &str| by_path.get(index_dir(target).unwrap_or(target)).copied();
+        let ids = |target: &str| {
+            let rel = target.strip_prefix(self.base_path.as_str())?;
+            by_path.get(index_dir(rel).unwrap_or(rel)).copied()
+        };
         let errors: Vec<Error> = (scans.par_iter())
             .with_max_len(crate::PARALLEL_CHUNK)
             .flat_map_iter(|scan| self.check_scan(scan, &ids, origin))
@@ -300,11 +304,7 @@ impl Checker {
         }
         let mut errors = Vec::new();
         let here = page_path(&self.base_path, &scan.file);
-        let mut seen: ahash::AHashMap<&str, usize> = ahash::AHashMap::new();
-        for link in &scan.links {
-            let count = seen.entry(link.as_str()).or_insert(0);
-            let nth = *count;
-            *count += 1;
+        for (i, link) in scan.links.iter().enumerate() {
             let problem = match self.target(link, &here) {
                 Target::Outside => None,
                 Target::Broken(problem) => Some(problem),
@@ -317,6 +317,8 @@ impl Checker {
                 },
             };
             if let Some(problem) = problem {
+                // Which of the equal links on the page this is (most pages keep one or two).
+                let nth = scan.links[..i].iter().filter(|l| *l == link).count();
                 errors.push(report(scan, &origin(scan), (link, nth), problem));
             }
         }
