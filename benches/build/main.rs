@@ -1,6 +1,7 @@
 //! `cargo bench --bench build`: cold builds of generated sites of 100, 1,000 and 10,000 pages
 //! (whole process, median of several runs, peak memory, CPU time), the Markdown-only floor
-//! measured in the same run (with its CPU time), serve's save-to-reload latency and requests
+//! run in turn with them (with its CPU time; the ratio is the median of each build's time
+//! over the floor's beside it), serve's save-to-reload latency and requests
 //! a second (with `wrk`), and Hugo or Zola when they are on the PATH.
 //! `BENCH_SIZES=100,1000` limits the sizes; `BENCH_RUNS` sets the number of cold builds.
 //!
@@ -72,16 +73,9 @@ fn main() {
             .ok()
             .and_then(|r| r.parse().ok())
             .unwrap_or(if n >= 10_000 { 5 } else { 9 });
-        let (time, rss, cpu) = cold_builds(dir.path(), runs);
-        let (floor, floor_cpu): (Vec<_>, Vec<_>) = (0..runs)
-            .map(|run| {
-                let out = dir.path().join(format!("floor-out-{run}"));
-                let before = own_cpu();
-                let time = floor::run(&dir.path().join("content"), &out);
-                (time, own_cpu().saturating_sub(before))
-            })
-            .unzip();
-        let (floor, floor_cpu) = (median(floor), median(floor_cpu));
+        let cold = cold_builds(dir.path(), runs);
+        let (time, rss, cpu) = (cold.time, cold.rss, cold.cpu);
+        let (floor, floor_cpu) = (cold.floor, cold.floor_cpu);
         let rebuild = rebuilds(dir.path(), runs);
         let edit = latency::page_edit(BIN, dir.path(), if n >= 10_000 { 9 } else { 15 });
         let template = latency::template_edit(BIN, dir.path(), 5);
@@ -93,7 +87,7 @@ fn main() {
             rss as f64 / 1024.0,
             ms(floor),
             ms(floor_cpu),
-            time.as_secs_f64() / floor.as_secs_f64(),
+            cold.ratio,
             ms(rebuild),
             ms(edit),
             ms(template),
@@ -130,21 +124,64 @@ fn main() {
 
 /// Median wall time, the largest peak RSS (KiB) and the median CPU time (user and system,
 /// all threads) of `runs` cold builds.
-fn cold_builds(site: &Path, runs: usize) -> (Duration, u64, Duration) {
-    let mut times = Vec::new();
-    let mut cpus = Vec::new();
+/// Cold builds and the floor, run in turn.
+struct Colds {
+    /// Medians of the builds' wall and CPU times, and their peak memory (KiB).
+    time: Duration,
+    cpu: Duration,
+    rss: u64,
+    /// Medians of the floor's wall and CPU times.
+    floor: Duration,
+    floor_cpu: Duration,
+    /// The median of each build's time over the floor's next to it.
+    ratio: f64,
+}
+
+/// `runs` cold builds of the site in `site`, each beside a run of the floor (first one, then
+/// the other): a machine whose speed drifts over a minute (a shared one does) moves both
+/// sides of each ratio alike.
+fn cold_builds(site: &Path, runs: usize) -> Colds {
+    let (mut times, mut cpus, mut floors, mut floor_cpus, mut ratios) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut peak = 0;
     for run in 0..runs {
-        // Cold: a destination that does not exist yet (see the module's note).
-        let out = site.join(format!("out-{run}"));
-        let started = Instant::now();
-        let build = run_measured(Command::new(BIN).arg("build").arg(site).arg("-d").arg(&out));
-        times.push(started.elapsed());
-        assert!(build.ok, "rekindle build failed on the generated site");
+        let build = || {
+            // Cold: a destination that does not exist yet (see the module's note).
+            let out = site.join(format!("out-{run}"));
+            let started = Instant::now();
+            let build = run_measured(Command::new(BIN).arg("build").arg(site).arg("-d").arg(&out));
+            assert!(build.ok, "rekindle build failed on the generated site");
+            (started.elapsed(), build)
+        };
+        let floor = || {
+            let out = site.join(format!("floor-out-{run}"));
+            let before = own_cpu();
+            let time = floor::run(&site.join("content"), &out);
+            (time, own_cpu().saturating_sub(before))
+        };
+        let ((time, build), (floor, floor_cpu)) = match run % 2 {
+            0 => (build(), floor()),
+            _ => {
+                let floor = floor();
+                (build(), floor)
+            }
+        };
         peak = peak.max(build.rss);
+        ratios.push(time.as_secs_f64() / floor.as_secs_f64());
+        times.push(time);
         cpus.push(build.cpu);
+        floors.push(floor);
+        floor_cpus.push(floor_cpu);
     }
-    (median(times), peak, median(cpus))
+    ratios.sort_by(f64::total_cmp);
+    Colds {
+        time: median(times),
+        cpu: median(cpus),
+        rss: peak,
+        floor: median(floors),
+        floor_cpu: median(floor_cpus),
+        ratio: ratios.get(ratios.len() / 2).copied().unwrap_or(f64::NAN),
+    }
 }
 
 /// Median wall time of `runs` builds into a build dir that holds the last build, once two
