@@ -125,38 +125,48 @@ pub struct BaseUrl {
 }
 
 impl BaseUrl {
-    /// Parses `/`, `/path/` or `http(s)://host[:port]/path`.
+    /// Parses `/`, `/path/` or `http(s)://host[:port]/path` (with the `url` crate). A
+    /// protocol-relative `//host/`, a space, a query, a fragment, a user name or a bad port is
+    /// refused: every link of the site starts with what this gives.
     pub fn parse(raw: &str) -> Result<BaseUrl, String> {
         let trimmed = raw.trim();
-        let (origin, path) = if let Some(rest) = trimmed
-            .strip_prefix("https://")
-            .or_else(|| trimmed.strip_prefix("http://"))
-        {
-            let scheme_len = trimmed.len() - rest.len();
-            let host_end = rest.find('/').unwrap_or(rest.len());
-            if host_end == 0 {
-                return Err(format!("`{raw}` has no host"));
-            }
-            (&trimmed[..scheme_len + host_end], &rest[host_end..])
-        } else if trimmed.starts_with('/') {
-            ("", trimmed)
-        } else {
-            return Err(format!(
-                "`{raw}` is not an absolute URL: write it as `https://USER.github.io/REPO/` or `/`"
-            ));
-        };
-        if path.contains(['?', '#', ' ', '"', '<', '>', '\\']) {
-            return Err(format!(
-                "`{raw}` may not hold a query, a fragment or spaces"
+        let unfit = |why: &str| format!("`{raw}` is not a usable base URL: {why}");
+        if trimmed.contains(|c: char| c.is_whitespace() || c.is_control()) {
+            return Err(unfit("it holds a space or a control character"));
+        }
+        if trimmed.contains(['?', '#', '"', '<', '>', '\\']) {
+            return Err(unfit(
+                "it may not hold a query, a fragment, quotes, `<`, `>` or `\\`",
             ));
         }
+        if trimmed.starts_with("//") {
+            let why = "a protocol-relative URL (`//host/`) leaves the scheme to the reader; \
+                       write `https://host/`, or a path like `/guide/`";
+            return Err(unfit(why));
+        }
+        let (origin, path) = if trimmed.starts_with('/') {
+            (String::new(), trimmed.to_string())
+        } else {
+            let url = url::Url::parse(trimmed).map_err(|e| match e {
+                url::ParseError::RelativeUrlWithoutBase => format!(
+                    "`{raw}` is not an absolute URL: write it as `https://USER.github.io/REPO/` or `/`"
+                ),
+                e => unfit(&e.to_string()),
+            })?;
+            if !matches!(url.scheme(), "http" | "https") || !url.has_host() {
+                return Err(unfit(
+                    "it must start with https:// or http:// and name a host",
+                ));
+            }
+            if !url.username().is_empty() || url.password().is_some() {
+                return Err(unfit("it may not hold a user name or a password"));
+            }
+            (url.origin().ascii_serialization(), url.path().to_string())
+        };
         let mut path = path.trim_end_matches('/').to_string();
         path.push('/');
-        if !path.starts_with('/') {
-            path.insert(0, '/');
-        }
         Ok(BaseUrl {
-            url: [origin, &path].concat(),
+            url: [origin.as_str(), &path].concat(),
             path,
         })
     }

@@ -12,6 +12,7 @@ use walkdir::WalkDir;
 
 use crate::config::{Config, join};
 use crate::error::{Diagnostic, Error, Result, explain_unknown_field};
+use crate::fence;
 
 /// A date written `YYYY-MM-DD`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -182,6 +183,42 @@ impl<M> Document<M> {
             .find(|(_, line)| top_level_key(line) == Some(key))
             .map_or(1, |(i, _)| i + FRONT_MATTER_LINE)
     }
+
+    /// The file line of `field` in the `n`-th item (0-based) of the block list under the
+    /// top-level `key`; the key's own line when it cannot be found (a flow list, say).
+    pub fn line_of_item(&self, key: &str, n: usize, field: &str) -> usize {
+        let lines: Vec<&str> = self.front_matter.split('\n').collect();
+        let Some(start) = lines.iter().position(|l| top_level_key(l) == Some(key)) else {
+            return 1;
+        };
+        let mut item: Option<usize> = None;
+        for (i, line) in lines.iter().enumerate().skip(start + 1) {
+            if top_level_key(line).is_some() {
+                break;
+            }
+            let mut text = line.trim_start();
+            if let Some(rest) = text
+                .strip_prefix('-')
+                .filter(|r| r.is_empty() || r.starts_with(' '))
+            {
+                item = Some(item.map_or(0, |k| k + 1));
+                text = rest.trim_start();
+            }
+            let names_field =
+                (text.strip_prefix(field)).is_some_and(|r| r.trim_start().starts_with(':'));
+            if item == Some(n) && names_field {
+                return i + FRONT_MATTER_LINE;
+            }
+        }
+        start + FRONT_MATTER_LINE
+    }
+
+    /// The text of file line `line` when it is in the front matter.
+    pub fn front_matter_line(&self, line: usize) -> Option<&str> {
+        let index = line.checked_sub(FRONT_MATTER_LINE)?;
+        let text = self.front_matter.split('\n').nth(index)?;
+        Some(text.trim_end_matches('\r'))
+    }
 }
 
 /// A non-Markdown file of the content dir or the theme's static dir, copied as is.
@@ -228,6 +265,42 @@ pub fn read_text(path: &Path) -> Result<String> {
                 .with_hint("save the file with UTF-8 encoding"),
         )
     })
+}
+
+/// Refuses a content folder or theme that leads outside the project (`content-dir = "/"`,
+/// `../..`, a symlink out), before anything is read or watched there.
+pub fn check_fence(config: &Config) -> Result<()> {
+    let root = fence::resolve(&config.root).map_err(|e| Error::read(&config.root, e))?;
+    for dir in [&config.content_dir, &config.theme_dir] {
+        let real = fence::resolve(dir).map_err(|e| Error::read(dir, e))?;
+        if !fence::is_inside(&real, &root) || real == root {
+            let msg = if real == root {
+                "this folder is the project folder itself, not a folder inside it".to_string()
+            } else {
+                format!(
+                    "this folder leads outside the project, to {}",
+                    real.display()
+                )
+            };
+            let hint = "keep the content and the theme inside the folder that holds book.toml \
+                        (`content-dir` in book.toml names a folder under it)";
+            return Err(Error::Config(Diagnostic::file(dir, msg).with_hint(hint)));
+        }
+    }
+    Ok(())
+}
+
+/// Reads a text file found earlier under the project, refusing it if it has become a link
+/// that leads outside `fence` (the project folder) since.
+pub fn read_fenced(path: &Path, fence: &Path) -> Result<String> {
+    let real = fence::resolve(path).map_err(|e| Error::read(path, e))?;
+    let root = fence::resolve(fence).map_err(|e| Error::read(fence, e))?;
+    if !fence::is_inside(&real, &root) {
+        let msg = format!("symlink leads outside the project, to {}", real.display());
+        let hint = "replace the link with a copy of the file inside the project";
+        return Err(Error::Content(Diagnostic::file(path, msg).with_hint(hint)));
+    }
+    read_text(&real)
 }
 
 /// Lists the files under `dir` in sorted order, skipping hidden and editor temporary files,
@@ -392,6 +465,7 @@ impl Content {
         &mut self,
         paths: &[PathBuf],
         drafts: bool,
+        fence: &Path,
     ) -> Result<Option<(Vec<String>, bool)>> {
         let mut meta_changed = false;
         let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
@@ -411,7 +485,7 @@ impl Content {
                     let fresh = parse_document::<PageMeta>(
                         &doc.path,
                         doc.rel.clone(),
-                        &read_text(&doc.path)?,
+                        &read_fenced(&doc.path, fence)?,
                     )?;
                     if fresh.meta.draft && !drafts {
                         return Ok(None);
@@ -425,7 +499,7 @@ impl Content {
                     let fresh = parse_document::<SectionMeta>(
                         &doc.path,
                         doc.rel.clone(),
-                        &read_text(&doc.path)?,
+                        &read_fenced(&doc.path, fence)?,
                     )?;
                     meta_changed |= fresh.meta != doc.meta;
                     rels.push(fresh.rel.clone());

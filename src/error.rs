@@ -65,9 +65,15 @@ impl Diagnostic {
 
     /// `path:line:col` (or less, when line or column are unknown).
     pub fn location(&self) -> String {
-        let path = self.path.display();
+        // A line break in a file name would split the message: control characters are escaped.
+        let shown = self.path.display().to_string();
+        let path = if shown.contains(char::is_control) {
+            shown.escape_debug().to_string()
+        } else {
+            shown
+        };
         match (self.line, self.col) {
-            (0, _) => format!("{path}"),
+            (0, _) => path,
             (line, 0) => format!("{path}:{line}"),
             (line, col) => format!("{path}:{line}:{col}"),
         }

@@ -36,6 +36,10 @@ pub struct Request<'a> {
     pub method: Method,
     /// The request target as sent, e.g. `/guide/steps/?q=1`.
     pub target: &'a str,
+    /// The `Host` header, when there is one (and it is text).
+    pub host: Option<&'a str>,
+    /// The `Origin` header, which browsers send with cross-origin and event-stream requests.
+    pub origin: Option<&'a str>,
     /// No request follows on this connection: the answer should say `Connection: close`.
     pub last: bool,
 }
@@ -300,6 +304,13 @@ fn parse(bytes: &[u8]) -> Parsed<'_> {
     let last = closes(header("connection").as_deref(), minor == 0)
         || matches!(body, Body::Unknown)
         || matches!(body, Body::Sized(n) if n > MAX_SKIPPED_BODY);
+    let text = |name: &str| {
+        (head.headers.iter())
+            .find(|h| h.name.eq_ignore_ascii_case(name))
+            .and_then(|h| std::str::from_utf8(h.value).ok())
+            .map(str::trim)
+    };
+    let (host, origin) = (text("host"), text("origin"));
     let method = match method {
         "GET" => Method::Get,
         "HEAD" => Method::Head,
@@ -309,6 +320,8 @@ fn parse(bytes: &[u8]) -> Parsed<'_> {
         Request {
             method,
             target,
+            host,
+            origin,
             last,
         },
         used,

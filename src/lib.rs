@@ -6,6 +6,7 @@ pub mod config;
 pub mod content;
 pub mod error;
 pub mod feeds;
+pub mod fence;
 pub mod http;
 pub mod links;
 pub mod lint;
@@ -13,6 +14,7 @@ pub mod markdown;
 pub mod onepage;
 pub mod output;
 pub mod plain_yaml;
+pub mod publishable;
 pub mod rebuild;
 pub mod scaffold;
 pub mod search;
@@ -97,19 +99,35 @@ pub fn load_config(dir: &Path, overrides: &Overrides) -> Result<Config> {
         return Err(Error::Config(Diagnostic::file(file, msg).with_hint(hint)));
     }
     let text = content::read_text(&file)?;
-    Config::parse(dir, &text, overrides)
+    let config = Config::parse(dir, &text, overrides)?;
+    content::check_fence(&config)?;
+    Ok(config)
 }
 
 /// Builds (or checks) the site of the project in `dir`.
 pub fn build(dir: &Path, overrides: &Overrides, mode: Mode) -> Result<Report> {
+    build_with(dir, overrides, mode, &output::Cleanup::default())
+}
+
+/// `build`, listing its staging folder in `cleanup` for an interrupt handler to remove.
+pub fn build_with(
+    dir: &Path,
+    overrides: &Overrides,
+    mode: Mode,
+    cleanup: &output::Cleanup,
+) -> Result<Report> {
     let started = Instant::now();
     let config = load_config(dir, overrides)?;
+    if let (Mode::Build, Some(file)) = (mode, &overrides.manifest) {
+        output::check_manifest(&config, file)?;
+    }
     let (content, theme) = rayon::join(|| content::load(&config), || content::load_theme(&config));
     let (content, theme) = (content?, theme?);
     let statics: Vec<String> = theme.statics.iter().map(|(a, _)| a.rel.clone()).collect();
     let mut site = site::assemble(&config, content, &statics, None)?;
     let files = output_files(&config, &site, &theme);
-    let (target, renderer, checker, lints) = prepare(&config, &site, &theme, mode, &files)?;
+    let (target, renderer, checker, lints) =
+        prepare(&config, &site, &theme, (mode, cleanup), &files)?;
     drop(files);
     // The search text is written: the pages need not hold it while they render.
     site.release_search_text();
@@ -118,7 +136,7 @@ pub fn build(dir: &Path, overrides: &Overrides, mode: Mode) -> Result<Report> {
         .collect();
     let sink = target.sink();
     let written = write_site(&config, &site, &renderer, &theme, sink, checker, &extras)?;
-    target.commit(&config.build_dir)?;
+    target.commit(&config)?;
     if let (Mode::Build, Some(file)) = (mode, &overrides.manifest) {
         output::write_manifest(&config.build_dir, file)?;
     }
@@ -146,10 +164,10 @@ fn prepare(
     config: &Config,
     site: &Site,
     theme: &content::Theme,
-    mode: Mode,
+    (mode, cleanup): (Mode, &output::Cleanup),
     files: &[String],
 ) -> Result<(Target, Renderer, links::Checker, Vec<String>)> {
-    let target = Target::open(config, mode)?;
+    let target = Target::open(config, mode, cleanup)?;
     let (written, prepared) = rayon::join(
         || -> Result<_> {
             let write = |out: &mut dyn std::io::Write| search::write_index(site, out);
@@ -189,10 +207,10 @@ enum Target {
 impl Target {
     /// Checks that the build dir may be replaced; for a build, also creates the staging
     /// folder.
-    fn open(config: &Config, mode: Mode) -> Result<Target> {
+    fn open(config: &Config, mode: Mode, cleanup: &output::Cleanup) -> Result<Target> {
         match mode {
-            Mode::Check => output::check_placement(config).map(|()| Target::Discard),
-            Mode::Build => output::Staging::create(config).map(Target::Staging),
+            Mode::Check => output::check_placement(config).map(|_| Target::Discard),
+            Mode::Build => output::Staging::create(config, cleanup).map(Target::Staging),
         }
     }
 
@@ -212,9 +230,9 @@ impl Target {
     }
 
     /// Swaps a build in for the previous one.
-    fn commit(self, build_dir: &Path) -> Result<()> {
+    fn commit(self, config: &Config) -> Result<()> {
         match self {
-            Target::Staging(staging) => staging.commit(build_dir),
+            Target::Staging(staging) => staging.commit(config),
             Target::Discard => Ok(()),
         }
     }

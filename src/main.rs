@@ -32,7 +32,7 @@ enum Command {
         #[arg(short, long, value_name = "OUT")]
         dest_dir: Option<PathBuf>,
         /// The site's base URL, overriding `[site] url` (e.g. for GitHub Pages).
-        #[arg(long, value_name = "URL")]
+        #[arg(long, value_name = "URL", value_parser = base_url)]
         base_url: Option<String>,
         /// Include pages marked `draft: true`.
         #[arg(long)]
@@ -96,6 +96,12 @@ enum Command {
     },
 }
 
+/// A `--base-url` that cannot be a base URL is a usage error (exit status 2), like any
+/// other malformed argument.
+fn base_url(raw: &str) -> Result<String, String> {
+    rekindle::config::BaseUrl::parse(raw).map(|_| raw.to_string())
+}
+
 fn main() -> ExitCode {
     report(run(Cli::parse().command))
 }
@@ -115,6 +121,23 @@ fn start_workers() {
     let _ = rayon::ThreadPoolBuilder::new()
         .num_threads(cpus + 1)
         .build_global();
+}
+
+/// On Ctrl-C, SIGTERM or SIGHUP during a build: removes the staging folder, then exits with
+/// status 130. A swap under way ends first, so the build dir holds either the old complete
+/// build or the new one.
+fn remove_staging_on_interrupt(cleanup: &rekindle::output::Cleanup) {
+    let cleanup = cleanup.clone();
+    let installed = ctrlc::set_handler(move || {
+        let _no_swap = cleanup.remove_all();
+        eprintln!("interrupted: the build stopped and its staging folder was removed");
+        std::process::exit(130);
+    });
+    if let Err(e) = installed {
+        eprintln!(
+            "warning: cannot catch Ctrl-C ({e}); an interrupted build leaves its staging folder, which the next build removes"
+        );
+    }
 }
 
 /// `rekindle init`: a new guide in `dir`.
@@ -189,7 +212,9 @@ fn run(command: Command) -> rekindle::Result<()> {
         }
     };
     start_workers();
-    let summary = rekindle::build(&dir, &overrides, mode)?;
+    let cleanup = rekindle::output::Cleanup::default();
+    remove_staging_on_interrupt(&cleanup);
+    let summary = rekindle::build_with(&dir, &overrides, mode, &cleanup)?;
     for warning in &summary.warnings {
         eprintln!("warning: {warning}");
     }

@@ -40,13 +40,27 @@ struct Endnote<'a> {
     title: Option<&'a str>,
 }
 
+/// Each node's id prefix on the one page, by its path: its flat name, with `-2`, `-3`... on
+/// the later of two nodes whose names flatten alike (`/a-b/` and `/a/b/`).
+fn anchors(site: &Site) -> HashMap<&str, String> {
+    let mut taken = std::collections::HashSet::new();
+    let mut anchors = HashMap::with_capacity(site.reading_order.len());
+    for &node in &site.reading_order {
+        let name = site.flat_name(node);
+        let mut unique = name.clone();
+        let mut n = 1;
+        while !taken.insert(unique.clone()) {
+            n += 1;
+            unique = format!("{name}-{n}");
+        }
+        anchors.insert(path(site, node), unique);
+    }
+    anchors
+}
+
 /// The one-page view of `site`.
 pub fn view(site: &Site) -> AllView<'_> {
-    let anchors: HashMap<&str, String> = site
-        .reading_order
-        .iter()
-        .map(|n| (path(site, *n), site.flat_name(*n)))
-        .collect();
+    let anchors = anchors(site);
     let mut endnotes: Vec<Endnote> = Vec::new();
     let parts = site
         .reading_order

@@ -5,10 +5,11 @@ use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::config::Config;
 use crate::error::{Diagnostic, Error, Result};
+use crate::fence;
 
 /// The file that marks a folder as rekindle's output, safe to replace.
 pub const MARKER: &str = ".rekindle";
@@ -113,35 +114,60 @@ pub struct Staging {
     chmod: bool,
     /// The files of a reused earlier build that this build has not written (yet).
     leftovers: Mutex<HashSet<String>>,
+    /// Where the build dir really is (`fence::resolve`), checked again before the swap.
+    build_dir: PathBuf,
+    /// This folder's entry in the interrupt handler's list, until it is swapped in.
+    registration: Registration,
 }
 
 impl Staging {
     /// Checks that the build dir may be replaced, then creates the staging folder beside it,
     /// taking in the previous output when there is one to rewrite; `make_folders` makes the
     /// folders inside.
-    pub fn create(config: &Config) -> Result<Staging> {
-        let build_dir = &config.build_dir;
-        guard(config)?;
-        let parent = build_dir
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        fs::create_dir_all(parent).map_err(|e| Error::write(parent, e))?;
-        let dir = tempfile::Builder::new()
-            .prefix(&beside(build_dir, "staging-").to_string_lossy().into_owned())
-            .tempdir_in(parent)
-            .map_err(|e| Error::write(parent, e))?;
-        set_mode(dir.path(), 0o755)?;
-        let chmod = umask_hides(dir.path())?;
-        let leftovers = reuse(&parent.join(beside(build_dir, "previous")), dir.path());
+    pub fn create(config: &Config, cleanup: &Cleanup) -> Result<Staging> {
+        let build_dir = guard(config)?;
+        let parent = build_dir.parent().unwrap_or(Path::new("/")).to_path_buf();
+        fs::create_dir_all(&parent).map_err(|e| Error::write(&parent, e))?;
+        remove_stale(&parent, &build_dir);
+        let prefix = beside(&build_dir, &format!("staging-{}-", std::process::id()));
+        let (dir, registration) = {
+            // Made and listed under the lock, so that an interrupt cannot miss it.
+            let mut list = cleanup.lock();
+            let dir = tempfile::Builder::new()
+                .prefix(&prefix.to_string_lossy().into_owned())
+                .tempdir_in(&parent)
+                .map_err(|e| Error::write(&parent, e))?;
+            list.push(dir.path().to_path_buf());
+            let registration = Registration {
+                cleanup: cleanup.clone(),
+                path: dir.path().to_path_buf(),
+            };
+            (dir, registration)
+        };
         let staging = Staging {
             dir,
-            rewrite: leftovers.is_some(),
-            chmod,
-            leftovers: Mutex::new(leftovers.unwrap_or_default()),
+            build_dir,
+            rewrite: false,
+            chmod: false,
+            leftovers: Mutex::new(HashSet::new()),
+            registration,
         };
-        staging.write(MARKER, MARKER_TEXT.as_bytes())?;
-        Ok(staging)
+        staging.fill(&parent)
+    }
+
+    /// Takes in the previous output when there is one to rewrite, and marks the folder as
+    /// rekindle's own.
+    fn fill(mut self, parent: &Path) -> Result<Staging> {
+        set_mode(self.dir.path(), 0o755)?;
+        self.chmod = umask_hides(self.dir.path())?;
+        let leftovers = reuse(
+            &parent.join(beside(&self.build_dir, "previous")),
+            self.dir.path(),
+        );
+        self.rewrite = leftovers.is_some();
+        self.leftovers = Mutex::new(leftovers.unwrap_or_default());
+        self.write(MARKER, MARKER_TEXT.as_bytes())?;
+        Ok(self)
     }
 
     /// Notes that `rel` holds this build's file, whatever the earlier build left there.
@@ -265,30 +291,139 @@ impl Staging {
     /// Removes what is left of a reused build, then swaps the staging folder in for the build
     /// dir. The output it replaces is kept as `.public.previous`, for the next build to
     /// rewrite (or removed, when an earlier one still has that name).
-    pub fn commit(self, build_dir: &Path) -> Result<()> {
+    pub fn commit(self, config: &Config) -> Result<()> {
         self.prune()?;
-        let staged = self.dir.keep();
-        let old =
-            build_dir.with_file_name(beside(build_dir, &format!("old-{}", std::process::id())));
-        let had_old = build_dir.exists();
-        if had_old {
-            fs::rename(build_dir, &old).map_err(|e| Error::write(build_dir, e))?;
+        let build_dir = self.build_dir.clone();
+        if guard(config)? != build_dir {
+            let why = format!(
+                "the build dir changed during the build (it led to `{}`); nothing was replaced",
+                build_dir.display()
+            );
+            return Err(Error::Output(
+                Diagnostic::file(&config.build_dir, why).with_hint("build again"),
+            ));
         }
-        if let Err(e) = fs::rename(&staged, build_dir) {
-            if had_old {
-                let _ = fs::rename(&old, build_dir);
-            }
-            let _ = fs::remove_dir_all(&staged);
-            return Err(Error::write(build_dir, e));
+        // An interrupt waits for the swap to end: the staging folder is the build dir then.
+        let mut list = self.registration.cleanup.lock();
+        let staged = self.dir.path().to_path_buf();
+        let swapped = swap(&staged, &build_dir);
+        list.retain(|dir| *dir != staged);
+        drop(list);
+        if swapped.is_ok() {
+            let _ = self.dir.keep();
         }
-        if had_old {
-            let previous = build_dir.with_file_name(beside(build_dir, "previous"));
-            if fs::rename(&old, &previous).is_err() {
-                remove_tree(&old)?;
-            }
-        }
-        Ok(())
+        swapped
     }
+}
+
+/// Swaps the folder `staged` in for `build_dir`, keeping the output it replaces as
+/// `.public.previous` (or removing it, when an earlier one still has that name).
+fn swap(staged: &Path, build_dir: &Path) -> Result<()> {
+    let old = build_dir.with_file_name(beside(build_dir, &format!("old-{}", std::process::id())));
+    let had_old = build_dir.exists();
+    if had_old {
+        fs::rename(build_dir, &old).map_err(|e| Error::write(build_dir, e))?;
+    }
+    if let Err(e) = fs::rename(staged, build_dir) {
+        if had_old {
+            let _ = fs::rename(&old, build_dir);
+        }
+        return Err(Error::write(build_dir, e));
+    }
+    if had_old {
+        let previous = build_dir.with_file_name(beside(build_dir, "previous"));
+        if fs::rename(&old, &previous).is_err() {
+            remove_tree(&old)?;
+        }
+    }
+    Ok(())
+}
+
+/// The staging folders this process is writing: what an interrupt (Ctrl-C, SIGTERM) removes
+/// before the process exits. Made by whoever handles the signal, handed to `build`.
+#[derive(Clone, Default)]
+pub struct Cleanup(Arc<Mutex<Vec<PathBuf>>>);
+
+impl Cleanup {
+    fn lock(&self) -> MutexGuard<'_, Vec<PathBuf>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Removes every staging folder still being written. Returns holding the list, so that
+    /// no build can start a swap before the process exits; a swap under way ends first.
+    pub fn remove_all(&self) -> MutexGuard<'_, Vec<PathBuf>> {
+        let mut list = self.lock();
+        for dir in list.drain(..) {
+            remove_abandoned(&dir);
+        }
+        list
+    }
+}
+
+/// A staging folder's entry in a `Cleanup` list, removed when the staging folder is
+/// dropped (and its `TempDir` removes the folder) or swapped in.
+struct Registration {
+    cleanup: Cleanup,
+    path: PathBuf,
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        self.cleanup.lock().retain(|dir| *dir != self.path);
+    }
+}
+
+/// Removes a staging folder that other threads may still be writing into: it is renamed
+/// first, so that no write can make its folders again, then removed.
+fn remove_abandoned(dir: &Path) {
+    let mut gone = dir.as_os_str().to_owned();
+    gone.push("-interrupted");
+    let gone = PathBuf::from(gone);
+    let doomed = if fs::rename(dir, &gone).is_ok() {
+        &gone
+    } else {
+        dir
+    };
+    for _ in 0..3 {
+        if fs::remove_dir_all(doomed).is_ok() || !doomed.exists() {
+            return;
+        }
+    }
+}
+
+/// Removes the staging folders beside `build_dir` that an earlier rekindle process left
+/// behind when it was killed: named `.public.staging-PID-*`, marked as rekindle's own (or
+/// empty), and made by a process that no longer runs. Best effort: what cannot be removed
+/// stays, and is tried again by the next build.
+fn remove_stale(parent: &Path, build_dir: &Path) {
+    let prefix = beside(build_dir, "staging-").to_string_lossy().into_owned();
+    let Ok(entries) = fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = (name.to_str())
+            .and_then(|n| n.strip_prefix(&prefix))
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let path = entry.path();
+        let is_dir = fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir());
+        let ours = path.join(MARKER).is_file()
+            || fs::read_dir(&path).is_ok_and(|mut e| e.next().is_none());
+        if is_dir && ours && !process_runs(pid) {
+            let _ = fs::remove_dir_all(&path);
+        }
+    }
+}
+
+/// Whether a process with this id runs. Where that cannot be told (no `/proc`), it is
+/// taken to run, so that nothing of a live build is ever removed.
+fn process_runs(pid: u32) -> bool {
+    let proc = Path::new("/proc");
+    pid == std::process::id() || !proc.join("self").exists() || proc.join(pid.to_string()).exists()
 }
 
 /// Every folder that holds one of `files` (`/`-separated relative paths), their ancestors
@@ -479,19 +614,20 @@ fn set_mode(_: &Path, _: u32) -> Result<()> {
     Ok(())
 }
 
+const PLACE_HINT: &str = "choose another build dir with -d/--dest-dir or `build-dir` in book.toml";
+
 /// Refuses a build dir that would destroy something: the project itself, the content or the
-/// theme (or a folder inside them), or a non-empty folder that rekindle did not write.
-pub fn guard(config: &Config) -> Result<()> {
-    check_placement(config)?;
-    let build = absolute(&config.build_dir);
-    let hint = "choose another build dir with -d/--dest-dir or `build-dir` in book.toml";
+/// theme (or a folder inside them), the home folder, or a non-empty folder that rekindle did
+/// not write. Returns where the build dir really is. Creates nothing.
+pub fn guard(config: &Config) -> Result<PathBuf> {
+    let build = check_placement(config)?;
     let refuse = |why: &str, hint: &str| {
         Err(Error::Output(
             Diagnostic::file(&config.build_dir, why).with_hint(hint),
         ))
     };
     if build.exists() && !build.is_dir() {
-        return refuse("the build dir exists and is not a folder", hint);
+        return refuse("the build dir exists and is not a folder", PLACE_HINT);
     }
     let non_empty = fs::read_dir(&build).is_ok_and(|mut entries| entries.next().is_some());
     if non_empty && !build.join(MARKER).is_file() {
@@ -499,58 +635,84 @@ pub fn guard(config: &Config) -> Result<()> {
         let hint = "move its files elsewhere, or choose another build dir with -d/--dest-dir";
         return refuse(why, hint);
     }
-    Ok(())
+    Ok(build)
 }
 
-/// The configuration part of `guard`, which `check` runs too: the build dir is neither the
-/// project, nor inside or around the content or the theme.
-pub fn check_placement(config: &Config) -> Result<()> {
-    let build = absolute(&config.build_dir);
-    let refuse = |why: String, hint: &str| {
+/// The configuration part of `guard`, which `check` runs too: the build dir, wherever its
+/// spelling leads (`..`, symlinks, a detour through a folder that does not exist yet), is
+/// neither the project nor a folder around it, nor inside or around the content or the
+/// theme, nor the home folder. Returns where it really is.
+pub fn check_placement(config: &Config) -> Result<PathBuf> {
+    let shown = &config.build_dir;
+    let build = resolved(shown, "the build dir")?;
+    let leads = leads_to(shown, &build);
+    let refuse = |why: String| {
         Err(Error::Output(
-            Diagnostic::file(&config.build_dir, why).with_hint(hint),
+            Diagnostic::file(shown, format!("{why}{leads}")).with_hint(PLACE_HINT),
         ))
     };
-    let hint = "choose another build dir with -d/--dest-dir or `build-dir` in book.toml";
-    let root = absolute(&config.root);
-    if build == root || root.starts_with(&build) {
-        return refuse(
-            "the build dir would replace the project folder".into(),
-            hint,
-        );
+    let root = resolved(&config.root, "the project folder")?;
+    if root.starts_with(&build) {
+        return refuse("the build dir would replace the project folder".into());
     }
-    for (what, shown) in [
+    if fence::home().is_some_and(|home| home.starts_with(&build)) {
+        return refuse("the build dir would replace your home folder".into());
+    }
+    for (what, dir) in [
         ("content", &config.content_dir),
         ("theme", &config.theme_dir),
     ] {
-        let dir = absolute(shown);
-        if build.starts_with(&dir) || dir.starts_with(&build) {
+        if fence::overlaps(&build, &resolved(dir, what)?) {
             let why = format!(
                 "the build dir overlaps the {what} folder `{}`",
-                shown.display()
+                dir.display()
             );
-            return refuse(why, hint);
+            return refuse(why);
+        }
+    }
+    Ok(build)
+}
+
+/// `path` resolved (see `fence::resolve`), or an error saying it cannot be.
+fn resolved(path: &Path, what: &str) -> Result<PathBuf> {
+    fence::resolve(path).map_err(|e| {
+        let why = format!("cannot tell where {what} leads: {e}");
+        Error::Output(Diagnostic::file(path, why).with_hint(PLACE_HINT))
+    })
+}
+
+/// ` (it leads to `/real/path`)` when a path's spelling hides where it leads, else nothing.
+fn leads_to(shown: &Path, real: &Path) -> String {
+    match std::path::absolute(shown) {
+        Ok(plain) if plain == real => String::new(),
+        _ => format!(" (it leads to `{}`)", real.display()),
+    }
+}
+
+/// Refuses a manifest file that would overwrite a source: book.toml, or a file in the
+/// content folder or the theme.
+pub fn check_manifest(config: &Config, file: &Path) -> Result<()> {
+    let real = resolved(file, "the manifest file")?;
+    let refuse = |why: String| {
+        let hint = "write the manifest outside the content folder and the theme";
+        Err(Error::Output(Diagnostic::file(file, why).with_hint(hint)))
+    };
+    if real == resolved(&Config::file(&config.root), "book.toml")? {
+        return refuse("the manifest would overwrite book.toml".into());
+    }
+    for (what, dir) in [
+        ("content", &config.content_dir),
+        ("theme", &config.theme_dir),
+    ] {
+        if real.starts_with(resolved(dir, what)?) {
+            let why = format!(
+                "the manifest would overwrite a file of the {what} folder `{}`",
+                dir.display()
+            );
+            return refuse(why);
         }
     }
     Ok(())
-}
-
-/// The absolute, symlink-free form of a path that may not exist yet.
-fn absolute(path: &Path) -> PathBuf {
-    if let Ok(p) = fs::canonicalize(path) {
-        return p;
-    }
-    match (path.parent(), path.file_name()) {
-        (Some(parent), Some(name)) => {
-            let parent = if parent.as_os_str().is_empty() {
-                Path::new(".")
-            } else {
-                parent
-            };
-            absolute(parent).join(name)
-        }
-        _ => std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()),
-    }
 }
 
 /// Writes a manifest of the site in `build_dir` to `file`: one line per file, sorted,

@@ -123,7 +123,7 @@ impl DevBuild {
         let last = self.last.take();
         let refreshed = match last {
             Some(mut last) if !paths.is_empty() => {
-                let refreshed = last.content.refresh(paths, self.drafts)?;
+                let refreshed = last.content.refresh(paths, self.drafts, &self.dir)?;
                 refreshed.map(|(rels, meta_changed)| (last, rels, meta_changed))
             }
             _ => None,

@@ -44,6 +44,7 @@ pub fn serve(dir: &Path, opts: &ServeOptions) -> Result<()> {
         files: RwLock::new(Arc::new(Files::new())),
         hub: Hub::new(session_id()),
         base: RwLock::new(base.clone()),
+        allowed: server::Allowed::new(&opts.host, port),
     });
     publish(&shared, first, false);
     let handlers = Arc::clone(&shared);

@@ -3,7 +3,7 @@
 //! and streams live-reload events under the reserved `/__rekindle/` prefix.
 
 use std::io::Write;
-use std::net::TcpStream;
+use std::net::{IpAddr, TcpStream};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError, sync_channel};
 use std::sync::{Arc, Mutex, RwLock};
@@ -189,16 +189,95 @@ pub fn same_files(old: &Files, new: &Files) -> bool {
         })
 }
 
+/// The names by which a browser may reach the preview: the address it listens on, and
+/// loopback by address or as `localhost`, each with its port. A request naming any other
+/// host is refused, which closes DNS rebinding: a web page whose own name has been pointed
+/// at 127.0.0.1 cannot read the preview, its drafts or its error overlay.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Allowed {
+    names: Vec<String>,
+    port: u16,
+    /// Listening on every address (`0.0.0.0`, `::`): any address of the machine is fine, as
+    /// an address, unlike a name, cannot be pointed elsewhere.
+    any_address: bool,
+}
+
+impl Allowed {
+    /// For a server listening on `host` (as given to `--host`) and `port`.
+    pub fn new(host: &str, port: u16) -> Allowed {
+        let bare = host.trim_start_matches('[').trim_end_matches(']');
+        let listen = match bare.parse::<IpAddr>() {
+            Ok(IpAddr::V6(v6)) => format!("[{v6}]"),
+            Ok(v4) => v4.to_string(),
+            Err(_) => bare.to_ascii_lowercase(),
+        };
+        let mut names: Vec<String> = ["127.0.0.1", "localhost", "[::1]"].map(String::from).into();
+        if !names.contains(&listen) {
+            names.push(listen);
+        }
+        Allowed {
+            names,
+            port,
+            any_address: bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_unspecified()),
+        }
+    }
+
+    /// Whether a `Host` header names this server.
+    pub fn host(&self, host: Option<&str>) -> bool {
+        let Some((name, port)) = host.and_then(split_host) else {
+            return false;
+        };
+        if port != self.port {
+            return false;
+        }
+        let name = name.to_ascii_lowercase();
+        self.names.contains(&name)
+            || (self.any_address
+                && name
+                    .trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .parse::<IpAddr>()
+                    .is_ok())
+    }
+
+    /// Whether an `Origin` header is this server's own (or absent).
+    pub fn origin(&self, origin: Option<&str>) -> bool {
+        origin.is_none_or(|o| {
+            o.strip_prefix("http://")
+                .is_some_and(|h| self.host(Some(h)))
+        })
+    }
+}
+
+/// `name:port` (or `[v6]:port`) split in two; the port is 80 when none is written.
+fn split_host(host: &str) -> Option<(&str, u16)> {
+    let (name, port) = match host.rfind(':') {
+        Some(colon) if !host[colon..].contains(']') => (&host[..colon], Some(&host[colon + 1..])),
+        _ => (host, None),
+    };
+    let port = match port {
+        Some(p) => p.parse().ok()?,
+        None => 80,
+    };
+    (!name.is_empty()).then_some((name, port))
+}
+
 /// What the request handlers share.
 pub struct Shared {
     pub files: RwLock<Arc<Files>>,
     pub hub: Hub,
     /// The path the site is mounted at (`/` or `/repo/`); book.toml may change it.
     pub base: RwLock<String>,
+    /// The hosts a request may name.
+    pub allowed: Allowed,
 }
 
 /// Answers one request. An event stream keeps its connection, and the thread that serves it.
 pub fn handle(request: &Request, shared: &Arc<Shared>) -> Answer {
+    if !shared.allowed.host(request.host) {
+        let why = "forbidden: this preview answers only requests for its own address\n";
+        return Reply::text(403, why).answer(request);
+    }
     if request.method == Method::Other {
         let reply = Reply::text(405, "method not allowed\n").with("Allow", "GET, HEAD");
         return reply.answer(request);
@@ -206,6 +285,10 @@ pub fn handle(request: &Request, shared: &Arc<Shared>) -> Answer {
     if let Some(tool) = request.target.strip_prefix(RESERVED) {
         let tool = tool.split('?').next().unwrap_or(tool);
         return match tool {
+            "livereload" if !shared.allowed.origin(request.origin) => {
+                Reply::text(403, "forbidden: another site's page may not listen here\n")
+                    .answer(request)
+            }
             "livereload" if request.method == Method::Get => {
                 let shared = Arc::clone(shared);
                 Answer::Keep(Box::new(move |stream| stream_events(stream, &shared.hub)))
@@ -363,6 +446,58 @@ fn stream_events(mut stream: TcpStream, hub: &Hub) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_its_own_host_is_answered() {
+        let loopback = Allowed::new("127.0.0.1", 3000);
+        for ok in [
+            "127.0.0.1:3000",
+            "localhost:3000",
+            "LOCALHOST:3000",
+            "[::1]:3000",
+        ] {
+            assert!(loopback.host(Some(ok)), "{ok}");
+        }
+        for bad in [
+            "evil.example:3000",
+            "127.0.0.1:3001",
+            "127.0.0.1",
+            "localhost",
+            "127.0.0.1.nip.io:3000",
+            "[::1]",
+            ":3000",
+            "127.0.0.1:x",
+            "",
+        ] {
+            assert!(!loopback.host(Some(bad)), "{bad}");
+        }
+        assert!(!loopback.host(None));
+        let named = Allowed::new("mybox.local", 80);
+        assert!(named.host(Some("mybox.local")) && named.host(Some("mybox.local:80")));
+        let v6 = Allowed::new("::1", 8080);
+        assert!(v6.host(Some("[::1]:8080")));
+        let everywhere = Allowed::new("0.0.0.0", 3000);
+        assert!(
+            everywhere.host(Some("192.168.1.20:3000")) && everywhere.host(Some("[fe80::1]:3000"))
+        );
+        assert!(!everywhere.host(Some("attacker.example:3000")));
+    }
+
+    #[test]
+    fn only_its_own_origin_may_listen() {
+        let allowed = Allowed::new("127.0.0.1", 3000);
+        assert!(allowed.origin(None));
+        assert!(allowed.origin(Some("http://127.0.0.1:3000")));
+        assert!(allowed.origin(Some("http://localhost:3000")));
+        for bad in [
+            "https://evil.example",
+            "null",
+            "http://127.0.0.1:3001",
+            "https://127.0.0.1:3000",
+        ] {
+            assert!(!allowed.origin(Some(bad)), "{bad}");
+        }
+    }
 
     fn site() -> impl Fn(&str) -> bool {
         |rel: &str| ["index.html", "steps/index.html", "style.css", "404.html"].contains(&rel)

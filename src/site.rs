@@ -103,9 +103,16 @@ impl Site {
         }
     }
 
-    /// The social preview card of a node: `cards/<flat name>.png`.
+    /// The social preview card of a node, in a tree that mirrors the site's:
+    /// `cards/index.png` for the home, `cards/steps/accept/index.png` for
+    /// `steps/accept/index.html`. Two nodes never share an HTML file, so never a card.
     pub fn card_file(&self, node: Node) -> String {
-        format!("cards/{}.png", self.flat_name(node))
+        let file = match node {
+            Node::Page(p) => &self.pages[p].file,
+            Node::Section(s) => &self.sections[s].file,
+        };
+        let dir = file.strip_suffix("index.html").unwrap_or(file);
+        ["cards/", dir, "index.png"].concat()
     }
 }
 
@@ -150,10 +157,43 @@ pub fn assemble(
         }
     }
     let tags = collect_tags(&mut pages, base);
-    for t in &tags {
+    let site = Site {
+        assets,
+        sections,
+        pages,
+        reading_order,
+        tags,
+        tags_path: format!("{base}tags/"),
+    };
+    claim_generated(config, &site, statics, &mut files)?;
+    Ok(site)
+}
+
+/// Claims every file rekindle makes besides the pages and sections: tag pages, the content's
+/// assets, the theme's static files, its own files and the social cards. Any two claims of one
+/// file are an error naming both sources.
+fn claim_generated(
+    config: &Config,
+    site: &Site,
+    statics: &[String],
+    files: &mut FileMap,
+) -> Result<()> {
+    let Site { tags, assets, .. } = site;
+    // Before the assets, so that a clash is reported at the asset's file.
+    if config.cards {
+        for &node in &site.reading_order {
+            let source = match node {
+                Node::Page(p) => &site.pages[p].doc.path,
+                Node::Section(s) => &site.sections[s].doc.path,
+            };
+            let card = PathBuf::from(format!("the social card of {}", source.display()));
+            files.claim(&site.card_file(node), &card)?;
+        }
+    }
+    for t in tags {
         files.claim(&t.file, &PathBuf::from(format!("tag `{}`", t.name)))?;
     }
-    for asset in &assets {
+    for asset in assets {
         files.claim(&asset.rel, &asset.source)?;
     }
     for rel in statics {
@@ -167,14 +207,7 @@ pub fn assemble(
             )?;
         }
     }
-    Ok(Site {
-        assets,
-        sections,
-        pages,
-        reading_order,
-        tags,
-        tags_path: format!("{base}tags/"),
-    })
+    Ok(())
 }
 
 /// Renders again the Markdown of the documents in `content` whose `rel` is in `rels`, and
@@ -319,7 +352,9 @@ fn place(
 ) -> Result<(Vec<Section>, Vec<Page>)> {
     let base = &config.base.path;
     let mut docs = std::mem::take(&mut content.sections);
-    docs.sort_by(|a, b| a.rel.cmp(&b.rel));
+    // The home first (section 0), then by path: a folder named `Guide` or `01-intro` sorts
+    // before `_index.md` byte by byte.
+    docs.sort_by(|a, b| (a.rel != "_index.md", &a.rel).cmp(&(b.rel != "_index.md", &b.rel)));
     if docs.first().is_none_or(|d| d.rel != "_index.md") {
         let path = crate::config::join(&config.content_dir, std::path::Path::new("_index.md"));
         let msg = "the home page is missing";
@@ -331,6 +366,9 @@ fn place(
         .enumerate()
         .map(|(i, d)| (parent_dir(&d.rel).to_string(), i))
         .collect();
+    if let Some(e) = Error::from_list(crate::publishable::problems(&docs, &content.pages)) {
+        return Err(e);
+    }
     let page_sections = sections_of_pages(&content.pages, &dirs)?;
     let index = link_index(&docs, &content.pages, base);
     let opts = config.markdown;

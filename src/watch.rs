@@ -144,6 +144,12 @@ fn handler(tx: Sender<Vec<PathBuf>>) -> impl FnMut(DebounceEventResult) + Send +
     }
 }
 
+/// Watching never follows a symlink: a link in content/ to a folder outside the project
+/// must not make rekindle watch or poll there (the build refuses such links anyway).
+fn fenced() -> notify::Config {
+    notify::Config::default().with_follow_symlinks(false)
+}
+
 fn native(
     roots: &Roots,
     tx: Sender<Vec<PathBuf>>,
@@ -153,7 +159,7 @@ fn native(
         None,
         handler(tx),
         RecommendedCache::new(),
-        notify::Config::default(),
+        fenced(),
     )?;
     add_roots(roots, |p, mode| debouncer.watch(p, mode))?;
     Ok(debouncer)
@@ -164,7 +170,7 @@ fn poll(
     tx: Sender<Vec<PathBuf>>,
 ) -> std::result::Result<Debouncer<PollWatcher, RecommendedCache>, notify::Error> {
     // Modification times have a one-second grain on some file systems: compare contents too.
-    let config = notify::Config::default()
+    let config = fenced()
         .with_poll_interval(POLL_INTERVAL)
         .with_compare_contents(true);
     let mut debouncer = new_debouncer_opt::<_, PollWatcher, RecommendedCache>(

@@ -44,10 +44,10 @@ const BASIC_FILES: [&str; 20] = [
     ".rekindle",
     "404.html",
     "atom.xml",
-    "cards/guide-first.png",
-    "cards/guide-second.png",
-    "cards/guide.png",
-    "cards/home.png",
+    "cards/guide/first/index.png",
+    "cards/guide/index.png",
+    "cards/guide/second/index.png",
+    "cards/index.png",
     "guide/diagram.svg",
     "guide/first/index.html",
     "guide/index.html",
@@ -676,7 +676,10 @@ fn rebuild_removes_outputs_without_a_source() {
         .into_iter()
         .filter(|f| !after.contains_key(*f))
         .collect();
-    assert_eq!(gone, ["cards/guide-second.png", "guide/second/index.html"]);
+    assert_eq!(
+        gone,
+        ["cards/guide/second/index.png", "guide/second/index.html"]
+    );
     assert!(!site.join("public/guide/second").exists());
     assert_eq!(text(&after, "atom.xml").matches("<entry>").count(), 0);
     assert_eq!(site.leftovers(), Vec::<String>::new());
@@ -711,12 +714,12 @@ fn the_real_guide_builds() {
     let step = fs::read_to_string(dest.join("steps/focus-on-self-improvement/index.html"))
         .expect("step 2");
     assert!(
-        step.contains(r#"<meta property="og:image" content="https://example.github.io/rekindle/cards/steps-focus-on-self-improvement.png">"#),
+        step.contains(r#"<meta property="og:image" content="https://example.github.io/rekindle/cards/steps/focus-on-self-improvement/index.png">"#),
         "the page names its card"
     );
     assert!(step.contains(r#"<meta name="twitter:card" content="summary_large_image">"#));
     assert!(
-        dest.join("cards/steps-focus-on-self-improvement.png")
+        dest.join("cards/steps/focus-on-self-improvement/index.png")
             .is_file()
     );
     for page in [
@@ -801,7 +804,7 @@ fn every_page_has_a_social_card_named_in_its_head() {
     let site = Site::new("basic");
     site.run(&["build"]).assert_ok();
     let public = site.public();
-    let card = fs::read(public.join("cards/guide-first.png")).expect("the first page's card");
+    let card = fs::read(public.join("cards/guide/first/index.png")).expect("the first page's card");
     assert_eq!(&card[..8], b"\x89PNG\r\n\x1a\n", "a PNG");
     assert_eq!(&card[16..24], &[0, 0, 4, 176, 0, 0, 2, 118], "1200 x 630");
     let toml = fs::read_to_string(site.path().join("book.toml")).expect("book.toml");

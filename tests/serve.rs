@@ -404,7 +404,7 @@ impl Events {
     fn open(port: u16) -> Events {
         let mut stream = connect(port).expect("connect for the event stream");
         stream
-            .write_all(b"GET /__rekindle/livereload HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n")
+            .write_all(format!("GET /__rekindle/livereload HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: text/event-stream\r\n\r\n").as_bytes())
             .expect("send the event stream request");
         let mut events = Events {
             stream,
@@ -751,7 +751,8 @@ fn answers_like_github_pages() {
 
     for method in ["POST", "PUT", "DELETE", "OPTIONS"] {
         let r = server.send(&format!(
-            "{method} /guide/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            "{method} /guide/ HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            server.port
         ));
         r.assert_status(405);
         assert_eq!(r.header("allow"), Some("GET, HEAD"), "{method}");
@@ -1255,7 +1256,10 @@ fn kept_alive_and_pipelined_requests_are_answered_in_order() {
     let _serial = alongside_others();
     let site = new_site();
     let server = Server::start(&site);
-    let get = |path: &str, last: &str| format!("GET {path} HTTP/1.1\r\nHost: x\r\n{last}\r\n");
+    let port = server.port;
+    let get = |path: &str, last: &str| {
+        format!("GET {path} HTTP/1.1\r\nHost: localhost:{port}\r\n{last}\r\n")
+    };
     let mut kept = connect(server.port).unwrap();
     for _ in 0..3 {
         kept.write_all(get(FIRST_URL, "").as_bytes()).unwrap();
@@ -1305,8 +1309,13 @@ fn bodies_large_heads_and_stalled_heads() {
     let _serial = alongside_others();
     let site = new_site();
     let server = Server::start(&site);
-    let post = "POST /guide/ HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello";
-    let then = format!("{post}GET {FIRST_URL} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    let port = server.port;
+    let post = format!(
+        "POST /guide/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 5\r\n\r\nhello"
+    );
+    let then = format!(
+        "{post}GET {FIRST_URL} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
+    );
     let replies = Reply::parse_all(&exchange(server.port, then.as_bytes()).unwrap());
     let statuses: Vec<u16> = replies.iter().map(|r| r.status).collect();
     assert_eq!(statuses, [405, 200]);
@@ -1381,7 +1390,10 @@ fn load_many_streams_and_requests_with_a_stalled_client() {
     // A client that opens a stream and never reads from it.
     let mut stalled = connect(port).unwrap();
     stalled
-        .write_all(b"GET /__rekindle/livereload HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        .write_all(
+            format!("GET /__rekindle/livereload HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n")
+                .as_bytes(),
+        )
         .unwrap();
     let mut streams: Vec<Events> = (0..STREAMS).map(|_| server.events()).collect();
 
@@ -1908,4 +1920,148 @@ fn partial_rebuilds_keep_every_page_and_link_right() {
         section.contains("Second page, renamed"),
         "so does the section page"
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Safety: nothing from outside the project, and only its own host
+// ---------------------------------------------------------------------------------------------
+
+/// A page replaced by a symlink to a file outside the project while `serve` runs is refused
+/// by the incremental rebuild, as by `build`: its text is never served, nor quoted in the
+/// error overlay.
+#[test]
+fn a_page_swapped_for_a_link_out_of_the_project_is_not_served() {
+    let _serial = alongside_others();
+    let site = new_site();
+    let outside = tempfile::tempdir().unwrap();
+    let secret = outside.path().join("secret.md");
+    fs::write(&secret, "---\ntitle: Secret\n---\n\nTOP-SECRET-BODY\n").unwrap();
+    let passwd = outside.path().join("passwd");
+    fs::write(&passwd, "root-SECRET-LINE:x:0:0\n").unwrap();
+    let server = Server::start(&site);
+    let mut events = server.events();
+
+    for target in [&secret, &passwd] {
+        let first = site.join(FIRST);
+        let staged = site.join("content/guide/.01-first.md.link");
+        std::os::unix::fs::symlink(target, &staged).unwrap();
+        fs::rename(&staged, &first).unwrap();
+        let error = events.wait_for("error");
+        assert!(
+            error.data.contains("symlink leads outside the project")
+                && error.data.contains("01-first.md"),
+            "{error:?}"
+        );
+        assert!(
+            !error.data.contains("SECRET"),
+            "the overlay quotes the file: {error:?}"
+        );
+        let page = server.get(FIRST_URL);
+        assert!(!page.text().contains("SECRET"), "served: {}", page.text());
+        assert!(page.text().contains(OLD_TEXT), "the last good page stays");
+        fs::remove_file(&first).unwrap();
+        fs::write(&first, first_page(OLD_TEXT)).unwrap();
+        events.wait_for("reload");
+    }
+    assert!(!server.stderr().contains("SECRET"), "{}", server.stderr());
+}
+
+/// `serve` refuses a content folder outside the project before it watches or polls anything,
+/// with the message `build` gives.
+#[test]
+fn serve_refuses_a_content_dir_outside_the_project() {
+    let _serial = alongside_others();
+    let outside = tempfile::tempdir().unwrap();
+    for content_dir in ["/", "../..", "linked"] {
+        let site = new_site();
+        std::os::unix::fs::symlink(outside.path(), site.join("linked")).unwrap();
+        let toml = site.read("book.toml");
+        site.write(
+            "book.toml",
+            format!("{toml}\n[build]\ncontent-dir = \"{content_dir}\"\n"),
+        );
+        let built = site.run(&["build"]);
+        assert_eq!(built.code, 1);
+        let line = built.stderr.lines().next().unwrap_or("").to_string();
+        assert!(
+            line.contains("this folder leads outside the project"),
+            "{line}"
+        );
+        for poll in [None, Some("1")] {
+            let mut server = Server::spawn(&site, &["serve", "--port", "0", "."], poll);
+            let status = poll_exit(&mut server.child);
+            assert_eq!(status, Some(1), "serve with content-dir {content_dir}");
+            assert_eq!(server.stderr().lines().next(), Some(line.as_str()));
+            assert!(!server.stderr().contains("polling"), "{}", server.stderr());
+        }
+        assert!(!site.public().exists());
+    }
+}
+
+/// Waits up to the startup time for `child` to exit, and gives its exit code.
+fn poll_exit(child: &mut Child) -> Option<i32> {
+    let status = poll(STARTUP, || child.try_wait().ok().flatten())?;
+    // The output threads need a moment to take the last lines.
+    std::thread::sleep(Duration::from_millis(100));
+    status.code()
+}
+
+/// Requests for another host (DNS rebinding: a page whose own name was pointed at
+/// 127.0.0.1) get 403, and so does an event stream asked for by another site's page.
+#[test]
+fn only_requests_for_its_own_host_are_answered() {
+    let _serial = alongside_others();
+    let site = new_site();
+    let server = Server::start(&site);
+    let port = server.port;
+    let ask = |host: &str, path: &str, extra: &str| {
+        server.send(&format!(
+            "GET {path} HTTP/1.1\r\nHost: {host}\r\n{extra}Connection: close\r\n\r\n"
+        ))
+    };
+    for host in [
+        format!("127.0.0.1:{port}"),
+        format!("localhost:{port}"),
+        format!("[::1]:{port}"),
+    ] {
+        ask(&host, FIRST_URL, "").assert_status(200);
+    }
+    for host in [
+        format!("rebind.example:{port}"),
+        format!("127.0.0.1:{}", port.wrapping_add(1)),
+        "127.0.0.1".to_string(),
+    ] {
+        for path in [
+            FIRST_URL,
+            "/__rekindle/livereload",
+            "/__rekindle/livereload.js",
+        ] {
+            let reply = ask(&host, path, "");
+            reply.assert_status(403);
+            assert!(!reply.text().contains("First page"), "{host} {path}");
+        }
+    }
+    let no_host = server.send(&format!(
+        "GET {FIRST_URL} HTTP/1.1\r\nConnection: close\r\n\r\n"
+    ));
+    no_host.assert_status(403);
+    let own = format!("127.0.0.1:{port}");
+    let from = |origin: &str| format!("Origin: {origin}\r\nAccept: text/event-stream\r\n");
+    ask(
+        &own,
+        "/__rekindle/livereload",
+        &from("http://rebind.example"),
+    )
+    .assert_status(403);
+    ask(&own, "/__rekindle/livereload", &from("null")).assert_status(403);
+    // Its own pages may listen (the stream stays open: read only its head).
+    let mut stream = connect(port).unwrap();
+    let head = format!(
+        "GET /__rekindle/livereload HTTP/1.1\r\nHost: {own}\r\n{}\r\n",
+        from(&format!("http://localhost:{port}"))
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    let mut first = [0u8; 12];
+    stream.read_exact(&mut first).unwrap();
+    assert_eq!(&first, b"HTTP/1.1 200");
 }

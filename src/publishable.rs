@@ -1,0 +1,124 @@
+//! What parsed content must be before it can be published: folder names a URL can carry as
+//! written, a title on every page and section, chart values a chart can draw. Pure: every
+//! problem is located at its file and line.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use crate::content::{Document, PageMeta, SectionMeta};
+use crate::error::{Diagnostic, Error};
+
+/// Every problem of `sections` and `pages`, in file order.
+pub fn problems(
+    sections: &[Arc<Document<SectionMeta>>],
+    pages: &[Arc<Document<PageMeta>>],
+) -> Vec<Error> {
+    let mut errors = folder_names(sections, pages);
+    for doc in sections {
+        errors.extend(empty_title(doc, &doc.meta.title));
+    }
+    for doc in pages {
+        errors.extend(empty_title(doc, &doc.meta.title));
+        errors.extend(figure_values(doc));
+    }
+    errors
+}
+
+/// The folders (relative to the content dir) that hold a page or a section and whose name a
+/// URL cannot carry as written: each is reported once, at its first document.
+fn folder_names(
+    sections: &[Arc<Document<SectionMeta>>],
+    pages: &[Arc<Document<PageMeta>>],
+) -> Vec<Error> {
+    let docs =
+        (sections.iter().map(|d| (&d.rel, &d.path))).chain(pages.iter().map(|d| (&d.rel, &d.path)));
+    let mut seen = BTreeSet::new();
+    let mut errors = Vec::new();
+    for (rel, path) in docs {
+        let Some((dir, _)) = rel.rsplit_once('/') else {
+            continue;
+        };
+        for (end, _) in dir.match_indices('/').chain([(dir.len(), "")]) {
+            let folder = &dir[..end];
+            let name = folder.rsplit('/').next().unwrap_or(folder);
+            let Some(bad) = name.chars().find(|c| !url_safe(*c)) else {
+                continue;
+            };
+            if seen.insert(folder.to_string()) {
+                let shown = path.ancestors().nth(rel[end..].matches('/').count());
+                let folder_path = shown.unwrap_or(path);
+                let msg = format!(
+                    "the folder name `{}` holds {}, which a URL cannot carry as written",
+                    name.escape_debug(),
+                    describe(bad)
+                );
+                let hint = "rename the folder with letters, digits, `-`, `_`, `.` or `~`: \
+                            its name becomes part of the URL of every page in it";
+                errors.push(Error::Content(
+                    Diagnostic::file(folder_path, msg).with_hint(hint),
+                ));
+            }
+        }
+    }
+    errors
+}
+
+/// Whether a character of a folder name stands in a URL path as it is: letters and digits
+/// of any script (browsers encode them the same way everywhere), `-`, `_`, `.` and `~`.
+fn url_safe(c: char) -> bool {
+    c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '~')
+}
+
+fn describe(c: char) -> String {
+    match c {
+        ' ' => "a space".into(),
+        '\n' => "a line break".into(),
+        '\t' => "a tab".into(),
+        c if c.is_control() => format!("the control character U+{:04X}", c as u32),
+        c => format!("`{c}`"),
+    }
+}
+
+/// An empty `title` (`title:` with nothing after it is refused by the parser already).
+fn empty_title<M>(doc: &Document<M>, title: &str) -> Option<Error> {
+    if !title.trim().is_empty() {
+        return None;
+    }
+    let hint = "write the title after `title:`; it is the page's heading and its name in the nav";
+    Some(located(
+        doc,
+        doc.line_of("title"),
+        "the title is empty".into(),
+        hint,
+    ))
+}
+
+/// An error at `line` of a document's front matter, quoting that line.
+fn located<M>(doc: &Document<M>, line: usize, msg: String, hint: &str) -> Error {
+    let mut d = Diagnostic::at(&doc.path, line, 1, msg).with_hint(hint);
+    d.excerpt = doc.front_matter_line(line).map(str::to_string);
+    Error::Content(d)
+}
+
+/// Figure values that a bar chart cannot draw: not a number, infinite, negative, or a
+/// percentage above 100.
+fn figure_values(doc: &Document<PageMeta>) -> Vec<Error> {
+    let mut errors = Vec::new();
+    for (n, figure) in doc.meta.figures.iter().enumerate() {
+        let value = figure.value;
+        let why = if !value.is_finite() {
+            "is not a finite number"
+        } else if value < 0.0 {
+            "is negative, and a bar cannot be shorter than nothing"
+        } else if figure.unit == "%" && value > 100.0 {
+            "is a percentage above 100, which a bar drawn against 100% cannot show"
+        } else {
+            continue;
+        };
+        let line = doc.line_of_item("figures", n, "value");
+        let msg = format!("the value of figure {} ({value}) {why}", n + 1);
+        let hint = "write a number from 0 up (at most 100 for `unit: \"%\"`)";
+        errors.push(located(doc, line, msg, hint));
+    }
+    errors
+}
