@@ -71,11 +71,27 @@ pub struct Figure {
     pub value: f64,
     #[serde(default)]
     pub unit: String,
+    /// How the source states the number, written before it: `about` makes `about 50%`.
+    #[serde(default)]
+    pub qualifier: Option<String>,
+    /// What a reader needs to read the number right, shown with the chart.
+    #[serde(default)]
+    pub note: Option<String>,
 }
 
 impl Figure {
-    /// The value with its unit, as a reader sees it: `50%`, `3.5 km`.
+    /// The value as the source states it: the qualifier, if any, then the value with its
+    /// unit (`about 50%`, `3.5 km`).
     pub fn display(&self) -> String {
+        let number = self.number();
+        match self.qualifier.as_deref().map(str::trim) {
+            Some(qualifier) if !qualifier.is_empty() => format!("{qualifier} {number}"),
+            _ => number,
+        }
+    }
+
+    /// The value with its unit alone: `50%`, `3.5 km`.
+    pub fn number(&self) -> String {
         let value = if self.value.fract() == 0.0 && self.value.abs() < 1e15 {
             format!("{}", self.value as i64)
         } else {

@@ -294,6 +294,35 @@ fn register_functions(tera: &mut Tera, base: &str, hashes: Arc<HashMap<String, S
     tera.register_filter("urlencode", |value: &str, _: Kwargs, _: &State| {
         utf8_percent_encode(value, QUERY_VALUE).to_string()
     });
+    tera.register_filter("wrap", |value: &str, kwargs: Kwargs, _: &State| {
+        let width: usize = kwargs.must_get("width")?;
+        Ok::<Vec<String>, tera::Error>(wrap(value, width))
+    });
+}
+
+/// `text` in lines of at most `width` characters, broken between words (for SVG text, which
+/// does not wrap by itself). A word longer than `width` gets a line of its own.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    let mut chars = 0;
+    for word in text.split_whitespace() {
+        let len = word.chars().count();
+        if chars > 0 && chars + 1 + len > width {
+            lines.push(std::mem::take(&mut line));
+            chars = 0;
+        }
+        if chars > 0 {
+            line.push(' ');
+            chars += 1;
+        }
+        line.push_str(word);
+        chars += len;
+    }
+    if chars > 0 {
+        lines.push(line);
+    }
+    lines
 }
 
 /// A Tera error as a diagnostic naming the template file, its line, and the page being rendered.
@@ -319,4 +348,26 @@ fn template_error(
         d.hint = Some(format!("while rendering {}", page.display()));
     }
     Error::Template(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn wrap_breaks_between_words_within_the_width() {
+        let lines = wrap("Couples who get back together after a breakup", 26);
+        assert_eq!(lines, ["Couples who get back", "together after a breakup"]);
+        assert!(lines.iter().all(|l| l.chars().count() <= 26));
+    }
+
+    #[test]
+    fn wrap_keeps_a_long_word_whole_and_drops_extra_spaces() {
+        assert_eq!(
+            wrap("  a  Überlänge-ohne-Pause b ", 5),
+            ["a", "Überlänge-ohne-Pause", "b"]
+        );
+        assert_eq!(wrap("short", 26), ["short"]);
+        assert!(wrap(" ", 26).is_empty());
+    }
 }

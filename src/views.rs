@@ -236,8 +236,14 @@ pub struct FigureView<'a> {
     label: &'a str,
     value: f64,
     unit: &'a str,
-    /// The value with its unit, as a reader sees it (`50%`).
+    /// How the source states the number (`about`), or empty.
+    qualifier: &'a str,
+    /// The value with its unit (`50%`).
+    number: String,
+    /// The value as the source states it, as a reader sees it (`about 50%`).
     text: String,
+    /// What a reader needs to read the number right, or empty.
+    note: &'a str,
     fraction: f64,
 }
 
@@ -522,7 +528,10 @@ pub fn figures(list: &[Figure]) -> Vec<FigureView<'_>> {
                 label: &f.label,
                 value: f.value,
                 unit: &f.unit,
+                qualifier: f.qualifier.as_deref().map_or("", str::trim),
+                number: f.number(),
                 text: f.display(),
+                note: f.note.as_deref().map_or("", str::trim),
                 fraction: fraction.clamp(0.0, 1.0),
             }
         })
