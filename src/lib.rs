@@ -1,29 +1,14 @@
 //! rekindle: a static site generator for guides. `build()` is the whole pipeline as a handful
 //! of named steps: configure, load, assemble, render, check links, write.
 
-pub mod cards;
-pub mod config;
-pub mod content;
-pub mod error;
-pub mod feeds;
-pub mod fence;
-pub mod http;
-pub mod links;
-pub mod lint;
-pub mod markdown;
-pub mod onepage;
-pub mod output;
-pub mod plain_yaml;
-pub mod publishable;
-pub mod rebuild;
+pub mod base;
+pub mod check;
+pub mod input;
+pub mod model;
+pub mod render;
 pub mod scaffold;
-pub mod search;
 pub mod serve;
-pub mod server;
-pub mod site;
-pub mod templates;
-pub mod views;
-pub mod watch;
+pub mod write;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -32,22 +17,15 @@ use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 
-/// The most files one parallel task takes on at a time. Rayon otherwise cuts a list into
-/// a few long runs that cannot be split once started, and near the end of each stage one
-/// thread would work through the last run alone while the other waited.
-pub(crate) const PARALLEL_CHUNK: usize = 64;
+use base::parallel::try_each;
+use check::{links, lint};
+use input::{config, content};
+use model::site;
+use render::{feeds, search, templates};
+use write as output;
 
-/// Runs `each` on every item in parallel. When some fail, returns the error of the first
-/// failing item in the list's order, not of whichever thread failed first, so that a build
-/// that fails reports the same error every time.
-pub(crate) fn try_each<T: Sync>(items: &[T], each: impl Fn(&T) -> Result<()> + Sync) -> Result<()> {
-    use rayon::prelude::*;
-    let failed = (items.par_iter().with_max_len(PARALLEL_CHUNK)).find_map_first(|i| each(i).err());
-    failed.map_or(Ok(()), Err)
-}
-
+pub use base::error::{self, Diagnostic, Error, Result};
 pub use config::{Config, Overrides};
-pub use error::{Diagnostic, Error, Result};
 
 use links::{Origin, Scan};
 use output::Sink;
@@ -347,7 +325,7 @@ fn render_into(
 ) -> Result<Vec<Scan>> {
     let scans = Mutex::new(Vec::new());
     renderer.render(config, site, jobs, &|out: Output| {
-        let (links, ids) = links::scan(&out.html);
+        let (links, ids) = base::html::scan(&out.html);
         sink.write(&out.file, out.html.as_bytes())?;
         let scan = Scan {
             links: checker.triage(&out.file, links, &ids),

@@ -99,7 +99,7 @@ enum Command {
 /// A `--base-url` that cannot be a base URL is a usage error (exit status 2), like any
 /// other malformed argument.
 fn base_url(raw: &str) -> Result<String, String> {
-    rekindle::config::BaseUrl::parse(raw).map(|_| raw.to_string())
+    rekindle::input::config::BaseUrl::parse(raw).map(|_| raw.to_string())
 }
 
 fn main() -> ExitCode {
@@ -126,7 +126,7 @@ fn start_workers() {
 /// On Ctrl-C, SIGTERM or SIGHUP during a build: removes the staging folder, then exits with
 /// status 130. A swap under way ends first, so the build dir holds either the old complete
 /// build or the new one.
-fn remove_staging_on_interrupt(cleanup: &rekindle::output::Cleanup) {
+fn remove_staging_on_interrupt(cleanup: &rekindle::write::Cleanup) {
     let cleanup = cleanup.clone();
     let installed = ctrlc::set_handler(move || {
         let _no_swap = cleanup.remove_all();
@@ -212,7 +212,7 @@ fn run(command: Command) -> rekindle::Result<()> {
         }
     };
     start_workers();
-    let cleanup = rekindle::output::Cleanup::default();
+    let cleanup = rekindle::write::Cleanup::default();
     remove_staging_on_interrupt(&cleanup);
     let summary = rekindle::build_with(&dir, &overrides, mode, &cleanup)?;
     for warning in &summary.warnings {

@@ -5,9 +5,9 @@ use std::fs;
 use std::io::Write as _;
 use std::path::{Component, Path, PathBuf};
 
-use crate::config::{Config, join};
-use crate::content::{self, PageMeta, SectionMeta};
-use crate::error::{Diagnostic, Error, Result};
+use crate::base::error::{Diagnostic, Error, Result};
+use crate::input::config::{Config, join};
+use crate::input::content::{self, PageMeta, SectionMeta};
 
 /// Embeds files of the repository's themes/default at compile time, as (path, bytes).
 macro_rules! embed_theme {

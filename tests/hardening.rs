@@ -15,7 +15,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use rekindle::content::{PageMeta, parse_document};
+use rekindle::input::content::{PageMeta, parse_document};
 
 use common::{Site, copy_tree, leftovers, repo_root, snapshot};
 

@@ -12,10 +12,10 @@ use std::path::Path;
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::select;
-use rekindle::content::{PageMeta, SectionMeta, parse_document};
-use rekindle::markdown::{self, Options};
-use rekindle::server::{Resolved, resolve};
-use rekindle::site::{LinkIndex, rewrite_link};
+use rekindle::base::markdown::{self, Options};
+use rekindle::input::content::{PageMeta, SectionMeta, parse_document};
+use rekindle::model::site::{LinkIndex, rewrite_link};
+use rekindle::serve::server::{Resolved, resolve};
 use rekindle::{Error, Mode, Overrides};
 
 use common::{Site, copy_tree, fixture, snapshot};
@@ -539,7 +539,7 @@ fn arbitrary_markdown_renders_with_unique_ids_and_links_inside_the_body() {
             );
         }
         // The link checker reads the HTML back; that must not panic either.
-        let _ = rekindle::links::scan(&rendered.html);
+        let _ = rekindle::base::html::scan(&rendered.html);
     });
 }
 

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
-use rekindle::content::{Document, PageMeta, SectionMeta, parse_document};
+use rekindle::input::content::{Document, PageMeta, SectionMeta, parse_document};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {

@@ -5,8 +5,8 @@
 use std::collections::HashSet;
 
 use libfuzzer_sys::fuzz_target;
-use rekindle::markdown::{Options, render};
-use rekindle::site::{LinkIndex, rewrite_link};
+use rekindle::base::markdown::{Options, render};
+use rekindle::model::site::{LinkIndex, rewrite_link};
 
 const DIRS: [&str; 3] = ["", "guide", "guide/deep"];
 const BASES: [&str; 2] = ["/", "/repo/"];
@@ -74,5 +74,5 @@ fuzz_target!(|data: &[u8]| {
         );
         assert!(link.col >= 1);
     }
-    let _ = rekindle::links::scan(&r.html);
+    let _ = rekindle::base::html::scan(&r.html);
 });

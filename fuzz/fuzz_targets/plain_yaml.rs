@@ -3,8 +3,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use rekindle::content::{PageMeta, SectionMeta};
-use rekindle::plain_yaml;
+use rekindle::input::content::{PageMeta, SectionMeta};
+use rekindle::input::plain_yaml;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(yaml) = std::str::from_utf8(data) else {

@@ -1,65 +1,32 @@
-//! The search index: every page's title and URL, and under each heading its anchor, its title
-//! and the start of its text, as compact JSON for the theme's search script. Pure.
+//! Escaping, the one place for it: text into HTML and XML (content and double- or
+//! single-quoted attributes), and strings into JSON.
 
-use std::io::{self, Write};
-
-use crate::site::{Node, Site};
-
-/// Writes the index of the whole site, in reading order, entry by entry: a large site's
-/// index is never held in memory whole.
-pub fn write_index(site: &Site, out: &mut dyn Write) -> io::Result<()> {
-    out.write_all(b"[")?;
-    for (i, node) in site.reading_order.iter().enumerate() {
-        if i > 0 {
-            out.write_all(b",")?;
-        }
-        write_entry(site, *node, out)?;
+/// Appends `text` escaped for HTML or XML content and attribute values: `&`, `<`, `>`, `"`
+/// and `'` (as `&#39;`, which HTML and XML both read). Every character escaped is ASCII: the
+/// text between them is copied whole.
+pub fn push_html(out: &mut String, text: &str) {
+    let mut run = 0;
+    for (at, byte) in text.bytes().enumerate() {
+        let entity = match byte {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        out.push_str(&text[run..at]);
+        out.push_str(entity);
+        run = at + 1;
     }
-    out.write_all(b"]")
+    out.push_str(&text[run..]);
 }
 
-/// The index from its entries (`entry` of each node, in reading order).
-pub fn join<'a>(entries: impl Iterator<Item = &'a str> + Clone) -> String {
-    let mut out = String::with_capacity(entries.clone().map(|e| e.len() + 1).sum::<usize>() + 2);
-    out.push('[');
-    for (i, entry) in entries.enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push_str(entry);
-    }
-    out.push(']');
+/// `text` escaped for HTML or XML (see `push_html`).
+pub fn html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    push_html(&mut out, text);
     out
-}
-
-/// One node's entry, as JSON.
-pub fn entry(site: &Site, node: Node) -> String {
-    let mut out = Vec::new();
-    let _ = write_entry(site, node, &mut out);
-    String::from_utf8(out).unwrap_or_default()
-}
-
-/// Writes `[title, path, [[anchor, heading, text], ...]]`.
-fn write_entry(site: &Site, node: Node, out: &mut dyn Write) -> io::Result<()> {
-    let (title, path, rendered) = match node {
-        Node::Page(p) => {
-            let page = &site.pages[p];
-            (&page.doc.meta.title, &page.path, &page.rendered)
-        }
-        Node::Section(s) => {
-            let section = &site.sections[s];
-            (&section.doc.meta.title, &section.path, &section.rendered)
-        }
-    };
-    let mut head = String::with_capacity(title.len() + path.len() + 8);
-    head.push('[');
-    push_json_string(&mut head, title);
-    head.push(',');
-    push_json_string(&mut head, path);
-    head.push(',');
-    out.write_all(head.as_bytes())?;
-    out.write_all(rendered.search.as_bytes())?;
-    out.write_all(b"]")
 }
 
 /// Rows of strings as a JSON array of arrays: `[["a","b"],["c","d"]]`.
@@ -147,6 +114,16 @@ fn push_escape(out: &mut String, b: u8) {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn html_escapes_the_five_and_keeps_the_rest() {
+        assert_eq!(
+            html("Tom & Jerry <b>\"it's\"</b> — é"),
+            "Tom &amp; Jerry &lt;b&gt;&quot;it&#39;s&quot;&lt;/b&gt; — é"
+        );
+        assert_eq!(html(""), "");
+        assert_eq!(html("&&"), "&amp;&amp;");
+    }
 
     proptest! {
         #[test]

@@ -4,8 +4,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::error::{Diagnostic, Error, Result, explain_unknown_field};
-use crate::markdown;
+use crate::base::error::{Diagnostic, Error, Result, explain_unknown_field};
+use crate::base::markdown;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use resvg::tiny_skia::{Pixmap, Transform};
 use resvg::usvg::{Options, Tree, fontdb};
 
-use crate::feeds::xml_escape;
+use crate::base::escape::html as xml_escape;
 
 /// Card width in pixels (the Open Graph 1.91:1 size).
 const WIDTH: u32 = 1200;
@@ -48,7 +48,7 @@ const ELLIPSIS: char = '\u{2026}';
 const ELLIPSIS_EM: f32 = 1.0;
 
 /// The font every card is drawn with (DejaVu Sans Bold, free licence: assets/fonts/).
-const FONT: &[u8] = include_bytes!("../assets/fonts/DejaVuSans-Bold.ttf");
+const FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-Bold.ttf");
 
 /// A painter with the shipped font that remembers the cards it drew, so that `serve` draws
 /// a card again only when its text changed.

@@ -3,30 +3,9 @@
 
 use std::io::{self, Write};
 
-use crate::config::Config;
-use crate::site::{Node, Site};
-
-/// Escapes text for XML content and attribute values.
-pub fn xml_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut run = 0;
-    // Every character escaped is ASCII: the text between them is copied whole.
-    for (at, byte) in text.bytes().enumerate() {
-        let entity = match byte {
-            b'&' => "&amp;",
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            b'"' => "&quot;",
-            b'\'' => "&apos;",
-            _ => continue,
-        };
-        out.push_str(&text[run..at]);
-        out.push_str(entity);
-        run = at + 1;
-    }
-    out.push_str(&text[run..]);
-    out
-}
+use crate::base::escape;
+use crate::input::config::Config;
+use crate::model::site::{Node, Site};
 
 /// Every page and section, in reading order, with the last date the content gives.
 pub fn sitemap(config: &Config, site: &Site, out: &mut dyn Write) -> io::Result<()> {
@@ -41,7 +20,7 @@ pub fn sitemap(config: &Config, site: &Site, out: &mut dyn Write) -> io::Result<
                 (&site.pages[p].path, meta.updated.or(meta.date))
             }
         };
-        let loc = xml_escape(&config.base.permalink(path));
+        let loc = escape::html(&config.base.permalink(path));
         match date {
             Some(d) => writeln!(
                 out,
@@ -97,17 +76,17 @@ pub fn atom(config: &Config, site: &Site, out: &mut dyn Write) -> io::Result<()>
     write!(
         out,
         "{}\">\n  <title>{}</title>\n  <id>{}</id>\n  <link rel=\"alternate\" href=\"{}\"/>\n  <link rel=\"self\" href=\"{}\"/>\n  <updated>{updated}T00:00:00Z</updated>\n",
-        xml_escape(&config.language),
-        xml_escape(&config.title),
-        xml_escape(&home),
-        xml_escape(&home),
-        xml_escape(&feed),
+        escape::html(&config.language),
+        escape::html(&config.title),
+        escape::html(&home),
+        escape::html(&home),
+        escape::html(&feed),
     )?;
     for author in &config.authors {
         writeln!(
             out,
             "  <author><name>{}</name></author>",
-            xml_escape(author)
+            escape::html(author)
         )?;
     }
     for p in dated {
@@ -119,7 +98,7 @@ pub fn atom(config: &Config, site: &Site, out: &mut dyn Write) -> io::Result<()>
 fn entry(out: &mut dyn Write, config: &Config, site: &Site, p: usize) -> io::Result<()> {
     let page = &site.pages[p];
     let meta = &page.doc.meta;
-    let link = xml_escape(&config.base.permalink(&page.path));
+    let link = escape::html(&config.base.permalink(&page.path));
     let published = meta.date.map(|d| d.0.to_string()).unwrap_or_default();
     let updated = meta
         .updated
@@ -133,22 +112,7 @@ fn entry(out: &mut dyn Write, config: &Config, site: &Site, p: usize) -> io::Res
     write!(
         out,
         "  <entry>\n    <title>{}</title>\n    <id>{link}</id>\n    <link rel=\"alternate\" href=\"{link}\"/>\n    <published>{published}T00:00:00Z</published>\n    <updated>{updated}T00:00:00Z</updated>\n    <summary>{}</summary>\n  </entry>\n",
-        xml_escape(&meta.title),
-        xml_escape(summary),
+        escape::html(&meta.title),
+        escape::html(summary),
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn xml_escape_escapes_the_five_and_keeps_the_rest() {
-        assert_eq!(
-            xml_escape("Tom & Jerry <b>\"it's\"</b> — é"),
-            "Tom &amp; Jerry &lt;b&gt;&quot;it&apos;s&quot;&lt;/b&gt; — é"
-        );
-        assert_eq!(xml_escape(""), "");
-        assert_eq!(xml_escape("&&"), "&amp;&amp;");
-    }
 }

@@ -5,8 +5,8 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use crate::content::{Document, PageMeta, SectionMeta};
-use crate::error::{Diagnostic, Error};
+use crate::base::error::{Diagnostic, Error};
+use crate::input::content::{Document, PageMeta, SectionMeta};
 
 /// Every problem of `sections` and `pages`, in file order.
 pub fn problems(

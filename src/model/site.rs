@@ -7,10 +7,10 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::config::Config;
-use crate::content::{Asset, Content, Document, PageMeta, SectionMeta, SortBy};
-use crate::error::{Diagnostic, Error, Result};
-use crate::markdown::{self, Rendered};
+use crate::base::error::{Diagnostic, Error, Result};
+use crate::base::markdown::{self, Rendered};
+use crate::input::config::Config;
+use crate::input::content::{Asset, Content, Document, PageMeta, SectionMeta, SortBy};
 
 /// Content file -> URL path. Looked up for every Markdown link, so hashed with ahash: the
 /// keys are the author's own file names, with no one to mount a collision attack.
@@ -313,7 +313,7 @@ fn render_all<M: Sync + Send + 'static>(
     cache: &Option<&mut RenderCache>,
 ) -> Vec<Arc<Rendered>> {
     docs.par_iter()
-        .with_max_len(crate::PARALLEL_CHUNK)
+        .with_max_len(crate::base::parallel::PARALLEL_CHUNK)
         .map(|d| {
             let cached = cache.as_ref().and_then(|c| c.get(d));
             cached.unwrap_or_else(|| Arc::new(render_doc(&d.body, &d.rel, index, base, opts)))
@@ -356,7 +356,8 @@ fn place(
     // before `_index.md` byte by byte.
     docs.sort_by(|a, b| (a.rel != "_index.md", &a.rel).cmp(&(b.rel != "_index.md", &b.rel)));
     if docs.first().is_none_or(|d| d.rel != "_index.md") {
-        let path = crate::config::join(&config.content_dir, std::path::Path::new("_index.md"));
+        let path =
+            crate::input::config::join(&config.content_dir, std::path::Path::new("_index.md"));
         let msg = "the home page is missing";
         let hint = "create it with front matter `title: ...`; it becomes index.html";
         return Err(Error::Content(Diagnostic::file(path, msg).with_hint(hint)));
@@ -366,7 +367,7 @@ fn place(
         .enumerate()
         .map(|(i, d)| (parent_dir(&d.rel).to_string(), i))
         .collect();
-    if let Some(e) = Error::from_list(crate::publishable::problems(&docs, &content.pages)) {
+    if let Some(e) = Error::from_list(crate::model::publishable::problems(&docs, &content.pages)) {
         return Err(e);
     }
     let page_sections = sections_of_pages(&content.pages, &dirs)?;
@@ -401,7 +402,7 @@ fn place(
     let pages = (content.pages.into_par_iter())
         .zip(rendered_pages)
         .zip(page_sections)
-        .with_max_len(crate::PARALLEL_CHUNK)
+        .with_max_len(crate::base::parallel::PARALLEL_CHUNK)
         .map(|((doc, rendered), section)| new_page(base, doc, rendered, section))
         .collect();
     Ok((sections, pages))
@@ -518,9 +519,11 @@ fn link_index(
     let sections = sections
         .iter()
         .map(|s| (s.rel.clone(), dir_path(base, parent_dir(&s.rel))));
-    let pages = (pages.par_iter().with_max_len(crate::PARALLEL_CHUNK))
-        .map(|p| (p.rel.clone(), dir_path(base, &page_dir(p))))
-        .collect::<Vec<_>>();
+    let pages = (pages
+        .par_iter()
+        .with_max_len(crate::base::parallel::PARALLEL_CHUNK))
+    .map(|p| (p.rel.clone(), dir_path(base, &page_dir(p))))
+    .collect::<Vec<_>>();
     sections.chain(pages).collect()
 }
 

@@ -6,11 +6,11 @@ use std::sync::OnceLock;
 use serde::Serialize;
 use tera::Value;
 
-use crate::config::Config;
-use crate::content::{Date, Extra, Figure, Source};
-use crate::error::{Diagnostic, Error, Result};
-use crate::markdown::TocEntry;
-use crate::site::{Node, Page, Section, Site, Tag};
+use crate::base::error::{Diagnostic, Error, Result};
+use crate::base::markdown::TocEntry;
+use crate::input::config::Config;
+use crate::input::content::{Date, Extra, Figure, Source};
+use crate::model::site::{Node, Page, Section, Site, Tag};
 
 #[derive(Serialize)]
 pub struct ConfigView<'a> {

@@ -7,9 +7,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use crate::config::Config;
-use crate::error::{Diagnostic, Error, Result};
-use crate::fence;
+use crate::base::error::{Diagnostic, Error, Result};
+use crate::input::config::Config;
+use crate::input::fence;
 
 /// The file that marks a folder as rekindle's output, safe to replace.
 pub const MARKER: &str = ".rekindle";
@@ -186,7 +186,7 @@ impl Staging {
             std::mem::take(&mut *self.leftovers.lock().unwrap_or_else(|e| e.into_inner()));
         let root = self.dir.path();
         let files: Vec<&String> = leftovers.iter().collect();
-        crate::try_each(&files, |rel| {
+        crate::base::parallel::try_each(&files, |rel| {
             let path = root.join(rel.as_str());
             // A leftover the build replaced with a folder is the build's own.
             match fs::symlink_metadata(&path) {
@@ -515,7 +515,7 @@ impl Staging {
             levels[depth].push(dir);
         }
         levels.iter().try_for_each(|level| {
-            crate::try_each(level, |dir| self.make_dir(&self.dir.path().join(dir)))
+            crate::base::parallel::try_each(level, |dir| self.make_dir(&self.dir.path().join(dir)))
         })
     }
 }
@@ -555,7 +555,7 @@ fn remove_tree(dir: &Path) -> Result<()> {
         .map_err(|e| Error::write(dir, e))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .collect();
-    crate::try_each(&entries, |path| {
+    crate::base::parallel::try_each(&entries, |path| {
         let removed = if path.is_dir() && !path.is_symlink() {
             fs::remove_dir_all(path)
         } else {

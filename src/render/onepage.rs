@@ -6,8 +6,8 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::links::rewrite_attributes;
-use crate::site::{Node, Site};
+use crate::base::html::rewrite_attributes;
+use crate::model::site::{Node, Site};
 
 #[derive(Serialize)]
 pub struct AllView<'a> {
@@ -27,7 +27,7 @@ struct Part<'a> {
     number: usize,
     content: String,
     /// Its figures, shown as text (the chart belongs to the page itself).
-    figures: Vec<crate::views::FigureView<'a>>,
+    figures: Vec<crate::render::views::FigureView<'a>>,
     /// The numbers of its sources among the endnotes.
     notes: Vec<usize>,
 }
@@ -98,7 +98,7 @@ pub fn view(site: &Site) -> AllView<'_> {
                 depth: depth(site, node),
                 number,
                 content: demote(&without_self_links(&relink(html, prefix, &anchors))),
-                figures: crate::views::figures(figures),
+                figures: crate::render::views::figures(figures),
                 notes: notes(site, node, &mut endnotes),
             }
         })

@@ -6,15 +6,15 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use crate::config::{BaseUrl, Config, Overrides};
-use crate::content::{self, Content, Theme};
-use crate::error::{Diagnostic, Error, Result};
-use crate::links::{Checker, Scan};
-use crate::lint;
-use crate::output::{Files, Memory};
-use crate::site::{self, Node, RenderCache, Site};
-use crate::templates::{Job, ONE_PAGE, Renderer};
-use crate::watch::Change;
+use crate::base::error::{Diagnostic, Error, Result};
+use crate::check::links::{Checker, Scan};
+use crate::check::lint;
+use crate::input::config::{BaseUrl, Config, Overrides};
+use crate::input::content::{self, Content, Theme};
+use crate::model::site::{self, Node, RenderCache, Site};
+use crate::render::templates::{Job, ONE_PAGE, Renderer};
+use crate::serve::watch::Change;
+use crate::write::{Files, Memory};
 
 /// A good build: the site in memory and what the lint found.
 pub struct Built {
@@ -183,15 +183,16 @@ impl DevBuild {
         let memory = Memory::default();
         // The search index is joined from the entries kept for partial rebuilds.
         let search: Vec<String> = (site.reading_order.iter())
-            .map(|n| crate::search::entry(&site, *n))
+            .map(|n| crate::render::search::entry(&site, *n))
             .collect();
-        let index = crate::search::join(search.iter().map(String::as_str));
+        let index = crate::render::search::join(search.iter().map(String::as_str));
         warnings.extend(crate::write_search_index(config, &memory, &index)?);
         drop(index);
         let files = crate::output_files(config, &site, &theme);
         let mut extras = crate::extra_files(config);
         extras.retain(|f| *f != crate::SEARCH_INDEX);
-        let checker = crate::links::Checker::new(&files, &config.base.path, &config.base.url);
+        let checker =
+            crate::check::links::Checker::new(&files, &config.base.path, &config.base.url);
         drop(files);
         let written =
             crate::write_site(config, &site, renderer, &theme, &memory, checker, &extras)?;
@@ -251,10 +252,10 @@ impl DevBuild {
                 rel_of(site, node).to_string(),
                 lint::node_warnings(site, node),
             );
-            last.search[i] = crate::search::entry(site, node);
+            last.search[i] = crate::render::search::entry(site, node);
         }
         let mut warnings = crate::judge_lints(&config, all_lints(&last.lints, &last.titles))?;
-        let index = crate::search::join(last.search.iter().map(String::as_str));
+        let index = crate::render::search::join(last.search.iter().map(String::as_str));
         let previous = crate::Previous {
             files: &mut last.files,
             scans: &mut last.scans,
@@ -307,6 +308,6 @@ fn shape(page: &site::Page) -> Shape {
     };
     Shape {
         summary,
-        reading_time: crate::views::reading_time(page.rendered.word_count),
+        reading_time: crate::render::views::reading_time(page.rendered.word_count),
     }
 }

@@ -4,8 +4,8 @@
 
 use std::collections::HashMap;
 
-use crate::error::Diagnostic;
-use crate::site::{Node, Page, Site};
+use crate::base::error::Diagnostic;
+use crate::model::site::{Node, Page, Site};
 
 /// Link texts that say nothing about where a link leads.
 const VAGUE: [&str; 9] = [
@@ -94,7 +94,7 @@ fn body(page: &Page) -> Vec<Diagnostic> {
 }
 
 fn links_and_headings(
-    rendered: &crate::markdown::Rendered,
+    rendered: &crate::base::markdown::Rendered,
     at: &dyn Fn(usize, usize, String) -> Diagnostic,
 ) -> Vec<Diagnostic> {
     let mut warnings = Vec::new();

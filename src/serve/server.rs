@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use percent_encoding::percent_decode_str;
 
-use crate::http::{Answer, Method, Request};
-use crate::output::Files;
+use crate::serve::http::{Answer, Method, Request};
+use crate::write::Files;
 
 /// The live-reload client injected into served HTML.
 pub const LIVERELOAD_JS: &str = include_str!("livereload.js");

@@ -8,11 +8,11 @@ use std::sync::Arc;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use tera::{Context, Kwargs, State, Tera};
 
-use crate::config::{Config, join};
-use crate::content::Theme;
-use crate::error::{Diagnostic, Error, Result};
-use crate::site::{Node, Site};
-use crate::views;
+use crate::base::error::{Diagnostic, Error, Result};
+use crate::input::config::{Config, join};
+use crate::input::content::Theme;
+use crate::model::site::{Node, Site};
+use crate::render::views;
 
 /// The templates every theme must have.
 pub const REQUIRED: [&str; 6] = [
@@ -51,7 +51,7 @@ pub struct Output {
 pub struct Renderer {
     tera: Tera,
     /// The social preview cards, drawn once per title.
-    cards: crate::cards::Cards,
+    cards: crate::render::cards::Cards,
     templates_dir: PathBuf,
     /// Each template's text, to quote the offending line in errors.
     texts: HashMap<String, String>,
@@ -89,7 +89,7 @@ impl Renderer {
         }
         Ok(Renderer {
             tera,
-            cards: crate::cards::Cards::default(),
+            cards: crate::render::cards::Cards::default(),
             templates_dir,
             texts,
         })
@@ -114,7 +114,7 @@ impl Renderer {
                 (&section.doc.meta.title, String::new(), &section.doc.path)
             }
         };
-        let card = crate::cards::Card {
+        let card = crate::render::cards::Card {
             site_title: &config.title,
             page_title: title,
             kicker: &kicker,
@@ -157,7 +157,7 @@ impl Renderer {
     ) -> Result<()> {
         // Freed when the jobs are done: it lives only while pages render.
         let shared = views::Shared::new(site);
-        crate::try_each(jobs, |job| {
+        crate::base::parallel::try_each(jobs, |job| {
             emit(self.render_job(config, site, &shared, *job)?)
         })
     }
@@ -194,7 +194,7 @@ impl Renderer {
                 ("404.html".to_string(), "404.html".to_string(), None)
             }
             Job::All => {
-                ctx.insert("all", &crate::onepage::view(site));
+                ctx.insert("all", &crate::render::onepage::view(site));
                 let meta = views::all_meta(config);
                 ctx.insert("meta", &meta.with_card(config, site, Node::Section(0)));
                 (ONE_PAGE_FILE.to_string(), ONE_PAGE.to_string(), None)

@@ -256,7 +256,7 @@ impl<'de> de::Deserializer<'de> for ValueDe<'de> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::content::{PageMeta, SectionMeta};
+    use crate::input::content::{PageMeta, SectionMeta};
     use proptest::prelude::*;
 
     /// The fast path reads `yaml` as serde_yaml does, or declines it.

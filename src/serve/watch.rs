@@ -8,8 +8,8 @@ use std::time::Duration;
 use notify::{EventKind, PollWatcher, RecommendedWatcher, RecursiveMode};
 use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer_opt};
 
-use crate::config::Config;
-use crate::error::{Diagnostic, Error, Result};
+use crate::base::error::{Diagnostic, Error, Result};
+use crate::input::config::Config;
 
 /// How long the watcher waits for a burst of saves to end.
 pub const DEBOUNCE: Duration = Duration::from_millis(20);
@@ -86,7 +86,7 @@ pub fn classify(path: &Path, roots: &Roots) -> Option<Change> {
     let rel = path.strip_prefix(base).ok()?;
     let ignored = rel.iter().any(|part| {
         let part = part.to_string_lossy();
-        crate::content::is_ignored(part.as_ref())
+        crate::input::content::is_ignored(part.as_ref())
             || part == "target"
             || part == "4913"
             || part.ends_with("___jb_tmp___")

@@ -10,9 +10,9 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use walkdir::WalkDir;
 
-use crate::config::{Config, join};
-use crate::error::{Diagnostic, Error, Result, explain_unknown_field};
-use crate::fence;
+use crate::base::error::{Diagnostic, Error, Result, explain_unknown_field};
+use crate::input::config::{Config, join};
+use crate::input::fence;
 
 /// A date written `YYYY-MM-DD`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -275,7 +275,7 @@ pub fn read_text(path: &Path) -> Result<String> {
     String::from_utf8(bytes).map_err(|e| {
         let good = e.utf8_error().valid_up_to();
         let text = String::from_utf8_lossy(&e.as_bytes()[..good]).into_owned();
-        let (line, col) = crate::config::line_col(&text, good);
+        let (line, col) = crate::input::config::line_col(&text, good);
         Error::Content(
             Diagnostic::at(path, line, col, "the file is not valid UTF-8")
                 .with_hint("save the file with UTF-8 encoding"),
@@ -420,7 +420,7 @@ pub fn load(config: &Config) -> Result<Content> {
         .partition(|(path, _)| path.extension().is_some_and(|e| e == "md"));
     let parsed: Vec<Result<Parsed>> = markdown
         .into_par_iter()
-        .with_max_len(crate::PARALLEL_CHUNK)
+        .with_max_len(crate::base::parallel::PARALLEL_CHUNK)
         .map(|(path, rel)| parse_file(&path, rel))
         .collect();
     let mut content = Content {
@@ -619,7 +619,7 @@ type YamlError = (usize, usize, String, Option<String>);
 /// Reads front matter into `M`: through the fast path when it is plain, otherwise (and for
 /// every error message) through serde_yaml.
 fn parse_yaml<M: for<'de> Deserialize<'de>>(yaml: &str) -> std::result::Result<M, YamlError> {
-    if let Some(meta) = crate::plain_yaml::from_str(yaml) {
+    if let Some(meta) = crate::input::plain_yaml::from_str(yaml) {
         return Ok(meta);
     }
     let source = if yaml.trim().is_empty() { "{}" } else { yaml };
@@ -643,7 +643,7 @@ fn at_char(yaml: &str, index: usize) -> (usize, usize) {
         .char_indices()
         .nth(index)
         .map_or(yaml.len(), |(b, _)| b);
-    crate::config::line_col(yaml, byte)
+    crate::input::config::line_col(yaml, byte)
 }
 
 /// The character index of libyaml's 1-based `line` and `col`: libyaml counts `\r\n`, a lone

@@ -181,7 +181,7 @@ fn search_parts(sections: &[TextSection]) -> Box<str> {
         .iter()
         .filter(|s| !s.text.is_empty() || !s.title.is_empty())
         .map(|s| [s.id.as_str(), s.title.as_str(), s.text.trim_end()]);
-    crate::search::json_rows(parts).into_boxed_str()
+    crate::base::escape::json_rows(parts).into_boxed_str()
 }
 
 /// The id text for a heading or tag: lowercase ASCII slug via the `slug` crate (`slug::slugify`);
@@ -417,7 +417,7 @@ impl<'a, I> Events<'a, '_, I> {
         if self.anchors {
             let mut a = String::with_capacity(id.len() + 64);
             a.push_str("<a class=\"anchor\" href=\"#");
-            escape_attr(&mut a, &id);
+            crate::base::escape::push_html(&mut a, &id);
             a.push_str("\" aria-label=\"Link to this section\">#</a>");
             self.queue.push_back(Event::InlineHtml(CowStr::from(a)));
         }
@@ -603,20 +603,6 @@ fn whitespace(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
 fn trim_end_space(buf: &mut String) {
     if buf.ends_with(' ') {
         buf.pop();
-    }
-}
-
-/// Escapes `&<>"'` for a double-quoted HTML attribute.
-fn escape_attr(out: &mut String, s: &str) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
     }
 }
 

@@ -1,6 +1,11 @@
 //! The dev loop of `rekindle serve`: first build, server threads, watch, rebuild what changed,
 //! tell the browsers. Builds into memory, never into the build dir.
 
+pub mod http;
+pub mod rebuild;
+pub mod server;
+pub mod watch;
+
 use std::io::Write;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -8,12 +13,12 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, RwLock};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use crate::error::{Error, Result};
-use crate::http;
-use crate::output::Files;
-use crate::rebuild::{Built, DevBuild};
-use crate::server::{self, Hub, Shared};
-use crate::watch::{self, Change, Roots};
+use crate::base::error::{Error, Result};
+
+use crate::write::Files;
+use rebuild::{Built, DevBuild};
+use server::{Hub, Shared};
+use watch::{Change, Roots};
 
 /// The options of `rekindle serve`.
 #[derive(Debug, Clone)]

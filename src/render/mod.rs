@@ -1,0 +1,9 @@
+//! Rendering: the site as template views, HTML through Tera, the feeds, the search index,
+//! the one-page guide and the social cards. Produces bytes; writes nothing itself.
+
+pub mod cards;
+pub mod feeds;
+pub mod onepage;
+pub mod search;
+pub mod templates;
+pub mod views;
