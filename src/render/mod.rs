@@ -3,6 +3,7 @@
 
 pub mod cards;
 pub mod feeds;
+pub mod generated;
 pub mod onepage;
 pub mod search;
 pub mod templates;

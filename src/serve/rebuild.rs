@@ -10,8 +10,10 @@ use crate::base::error::{Diagnostic, Error, Result};
 use crate::check::links::{Checker, Scan};
 use crate::check::lint;
 use crate::input::config::{BaseUrl, Config, Overrides};
-use crate::input::content::{self, Content, Theme};
+use crate::input::content::{Content, Theme};
 use crate::model::site::{self, Node, RenderCache, Site};
+use crate::pipeline;
+use crate::render::generated::Generated;
 use crate::render::templates::{Job, ONE_PAGE, Renderer};
 use crate::serve::watch::Change;
 use crate::write::{Files, Memory};
@@ -149,8 +151,7 @@ impl DevBuild {
     /// Loads, renders and checks everything (reusing the templates and rendered Markdown).
     fn full(&mut self) -> Result<Built> {
         let config = self.config()?.clone();
-        let content = content::load(&config)?;
-        let theme = content::load_theme(&config)?;
+        let (content, theme) = pipeline::load(&config)?;
         self.render_everything(&config, content, theme)
     }
 
@@ -162,11 +163,10 @@ impl DevBuild {
     ) -> Result<Built> {
         let renderer = match self.renderer.take() {
             Some(r) => r,
-            None => Renderer::new(config, &theme, crate::static_hashes(&theme))?,
+            None => Renderer::new(config, &theme, pipeline::static_hashes(&theme))?,
         };
         let renderer = self.renderer.insert(renderer);
-        let statics: Vec<String> = theme.statics.iter().map(|(a, _)| a.rel.clone()).collect();
-        let site = site::assemble(config, content.clone(), &statics, Some(&mut self.cache))?;
+        let site = pipeline::assemble(config, content.clone(), &theme, Some(&mut self.cache))?;
         let lints: HashMap<String, Vec<Diagnostic>> = site
             .reading_order
             .iter()
@@ -178,7 +178,7 @@ impl DevBuild {
             })
             .collect();
         let titles = lint::duplicate_titles(&site);
-        let mut warnings = crate::judge_lints(config, all_lints(&lints, &titles))?;
+        let mut warnings = pipeline::judge_lints(config, all_lints(&lints, &titles))?;
         renderer.set_site(config, &site);
         let memory = Memory::default();
         // The search index is joined from the entries kept for partial rebuilds.
@@ -186,16 +186,16 @@ impl DevBuild {
             .map(|n| crate::render::search::entry(&site, *n))
             .collect();
         let index = crate::render::search::join(search.iter().map(String::as_str));
-        warnings.extend(crate::write_search_index(config, &memory, &index)?);
+        warnings.extend(pipeline::write_search_index(config, &memory, &index)?);
         drop(index);
-        let files = crate::output_files(config, &site, &theme);
-        let mut extras = crate::extra_files(config);
-        extras.retain(|f| *f != crate::SEARCH_INDEX);
+        let files = pipeline::plan::output_files(config, &site, &theme);
+        let mut extras = Generated::of(config);
+        extras.retain(|g| *g != Generated::SearchIndex);
         let checker =
             crate::check::links::Checker::new(&files, &config.base.path, &config.base.url);
         drop(files);
         let written =
-            crate::write_site(config, &site, renderer, &theme, &memory, checker, &extras)?;
+            pipeline::write_site(config, &site, renderer, &theme, &memory, checker, &extras)?;
         warnings.extend(written.warnings);
         let files = memory.into_files();
         self.last = Some(Last {
@@ -254,14 +254,14 @@ impl DevBuild {
             );
             last.search[i] = crate::render::search::entry(site, node);
         }
-        let mut warnings = crate::judge_lints(&config, all_lints(&last.lints, &last.titles))?;
+        let mut warnings = pipeline::judge_lints(&config, all_lints(&last.lints, &last.titles))?;
         let index = crate::render::search::join(last.search.iter().map(String::as_str));
-        let previous = crate::Previous {
+        let previous = Previous {
             files: &mut last.files,
             scans: &mut last.scans,
             checker: &last.checker,
         };
-        warnings.extend(crate::rewrite_site(
+        warnings.extend(rewrite_site(
             &config, site, renderer, previous, &jobs, &index,
         )?);
         let files = last.files.clone();
@@ -310,4 +310,61 @@ fn shape(page: &site::Page) -> Shape {
         summary,
         reading_time: crate::render::views::reading_time(page.rendered.word_count),
     }
+}
+
+/// What a partial rebuild needs from the last full one.
+pub struct Previous<'a> {
+    pub files: &'a mut Files,
+    pub scans: &'a mut Vec<Scan>,
+    pub checker: &'a Checker,
+}
+
+/// Renders again only `jobs` of a site whose shape did not change (same pages, titles,
+/// order and summaries): their files replace those in `files`, their scans those in
+/// `scans`, and `index` becomes the search index. Every link is checked again.
+pub fn rewrite_site(
+    config: &Config,
+    site: &Site,
+    renderer: &Renderer,
+    previous: Previous,
+    jobs: &[Job],
+    index: &str,
+) -> Result<Vec<String>> {
+    let Previous {
+        files,
+        scans,
+        checker,
+    } = previous;
+    let memory = Memory::default();
+    let fresh = pipeline::render_into(config, site, renderer, &memory, checker, jobs)?;
+    let budget = pipeline::write_search_index(config, &memory, index)?;
+    files.extend(memory.into_files());
+    // When no re-rendered file gained or lost an id, the other files' links still hold:
+    // only the re-rendered files' own links need checking.
+    let mut same_ids = true;
+    let mut fresh_files = Vec::with_capacity(fresh.len());
+    for scan in fresh {
+        fresh_files.push(scan.file.clone());
+        match scans.binary_search_by(|s| s.file.cmp(&scan.file)) {
+            Ok(i) => {
+                same_ids &= scans[i].ids == scan.ids;
+                scans[i] = scan;
+            }
+            Err(i) => {
+                same_ids = false;
+                scans.insert(i, scan);
+            }
+        }
+    }
+    let templates_dir = crate::input::config::join(&config.theme_dir, Path::new("templates"));
+    let origin = |scan| pipeline::origin(site, scan, &templates_dir);
+    if same_ids {
+        let mut which = fresh_files
+            .iter()
+            .filter_map(|f| scans.binary_search_by(|s| s.file.cmp(f)).ok());
+        checker.check_some(scans, &mut which, &origin)?;
+    } else {
+        checker.check(scans, &origin)?;
+    }
+    Ok(budget.into_iter().collect())
 }

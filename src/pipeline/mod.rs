@@ -1,0 +1,409 @@
+//! The stages every command runs, in the order data flows: load the input, assemble the
+//! site, plan the output files, render and check into a sink, commit. `build` and `check`
+//! run them here with a staging folder or nothing as the sink; `serve` runs the same stages
+//! with memory as the sink and its own cache (see `serve::rebuild`).
+
+pub mod plan;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use sha2::{Digest, Sha256};
+
+use crate::base::error::{Diagnostic, Error, Result};
+use crate::base::html;
+use crate::base::parallel::try_each;
+use crate::check::links::{self, Origin, Scan};
+use crate::check::lint;
+use crate::input::config::{self, Config, Overrides};
+use crate::input::content::{self, Content, Theme};
+use crate::model::site::{self, Node, RenderCache, Site};
+use crate::render::generated::Generated;
+use crate::render::search;
+use crate::render::templates::{self, Output, Renderer};
+use crate::write::{self as output, Sink};
+
+/// What to do with the built site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Write it into the build dir.
+    Build,
+    /// Check everything, write nothing.
+    Check,
+}
+
+/// The numbers of the summary line.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub pages: usize,
+    pub sections: usize,
+    pub assets: usize,
+    pub elapsed: Duration,
+    pub dest: PathBuf,
+    /// Things that did not stop the build but deserve a look.
+    pub warnings: Vec<String>,
+}
+
+impl std::fmt::Display for Report {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+        write!(
+            f,
+            "{}, {}, {} in {} ms",
+            plural(self.pages, "page"),
+            plural(self.sections, "section"),
+            plural(self.assets, "asset"),
+            self.elapsed.as_millis(),
+        )
+    }
+}
+
+/// Reads the content and the theme, side by side.
+pub fn load(config: &Config) -> Result<(Content, Theme)> {
+    let (content, theme) = rayon::join(|| content::load(config), || content::load_theme(config));
+    Ok((content?, theme?))
+}
+
+/// Assembles the site from the content and the theme's static files; `cache` is serve's.
+pub fn assemble(
+    config: &Config,
+    content: Content,
+    theme: &Theme,
+    cache: Option<&mut RenderCache>,
+) -> Result<Site> {
+    let statics: Vec<String> = theme.statics.iter().map(|(a, _)| a.rel.clone()).collect();
+    site::assemble(config, content, &statics, cache)
+}
+
+/// Runs every stage for `build` or `check`: load, assemble, plan the output files, render
+/// and check into the target, commit. `cleanup` lists the staging folder for an interrupt
+/// handler to remove.
+pub fn run(
+    config: &Config,
+    overrides: &Overrides,
+    mode: Mode,
+    cleanup: &output::Cleanup,
+) -> Result<Report> {
+    let started = Instant::now();
+    if let (Mode::Build, Some(file)) = (mode, &overrides.manifest) {
+        output::check_manifest(config, file)?;
+    }
+    let (content, theme) = load(config)?;
+    let mut site = assemble(config, content, &theme, None)?;
+    let files = plan::output_files(config, &site, &theme);
+    let (target, renderer, checker, lints) =
+        prepare(config, &site, &theme, (mode, cleanup), &files)?;
+    drop(files);
+    // The search text is written: the pages need not hold it while they render.
+    site.release_search_text();
+    // The search index is written while the folders are made (see `prepare`).
+    let extras: Vec<Generated> = (Generated::of(config).into_iter())
+        .filter(|g| *g != Generated::SearchIndex)
+        .collect();
+    let sink = target.sink();
+    let written = write_site(config, &site, &renderer, &theme, sink, checker, &extras)?;
+    target.commit(config)?;
+    if let (Mode::Build, Some(file)) = (mode, &overrides.manifest) {
+        output::write_manifest(&config.build_dir, file)?;
+    }
+    let report = Report {
+        pages: site.pages.len(),
+        sections: site.sections.len(),
+        assets: site.assets.len() + theme.statics.len(),
+        elapsed: started.elapsed(),
+        dest: config.build_dir.clone(),
+        warnings: (warnings(config).into_iter())
+            .chain(lints)
+            .chain(written.warnings)
+            .collect(),
+    };
+    // Freeing a large site takes milliseconds nobody needs to wait for.
+    std::thread::spawn(move || drop((site, renderer, written.scans, written.checker)));
+    Ok(report)
+}
+
+/// Gets a build ready to render: opens its target, then makes the output's folders, writes
+/// the search index, lints, parses the templates and lists the site's files for the link
+/// checker side by side, as all of these take a while. Returns the target, the renderer,
+/// the link checker and the warnings so far.
+fn prepare(
+    config: &Config,
+    site: &Site,
+    theme: &content::Theme,
+    (mode, cleanup): (Mode, &output::Cleanup),
+    files: &[String],
+) -> Result<(Target, Renderer, links::Checker, Vec<String>)> {
+    let target = Target::open(config, mode, cleanup)?;
+    let (written, prepared) = rayon::join(
+        || -> Result<_> {
+            let write = |out: &mut dyn std::io::Write| search::write_index(site, out);
+            let (folders, size) = rayon::join(
+                || target.make_folders(files),
+                || {
+                    target
+                        .sink()
+                        .write_from(Generated::SearchIndex.file(), &write)
+                },
+            );
+            folders?;
+            Ok(search_budget(config, size? as usize))
+        },
+        || -> Result<_> {
+            let (checker, lints) = rayon::join(
+                || links::Checker::new(files, &config.base.path, &config.base.url),
+                || lint_or_fail(config, site),
+            );
+            let mut renderer = Renderer::new(config, theme, static_hashes(theme))?;
+            renderer.set_site(config, site);
+            Ok((lints?, renderer, checker))
+        },
+    );
+    let (lints, renderer, checker) = prepared?;
+    let over_budget = written?;
+    Ok((
+        target,
+        renderer,
+        checker,
+        lints.into_iter().chain(over_budget).collect(),
+    ))
+}
+
+/// Where a build's files go: a staging folder, or nowhere for `check`.
+enum Target {
+    Staging(output::Staging),
+    Discard,
+}
+
+impl Target {
+    /// Checks that the build dir may be replaced; for a build, also creates the staging
+    /// folder.
+    fn open(config: &Config, mode: Mode, cleanup: &output::Cleanup) -> Result<Target> {
+        match mode {
+            Mode::Check => output::check_placement(config).map(|_| Target::Discard),
+            Mode::Build => output::Staging::create(config, cleanup).map(Target::Staging),
+        }
+    }
+
+    /// Makes the folders of `files` in the staging folder.
+    fn make_folders(&self, files: &[String]) -> Result<()> {
+        match self {
+            Target::Staging(staging) => staging.make_folders(files),
+            Target::Discard => Ok(()),
+        }
+    }
+
+    fn sink(&self) -> &dyn Sink {
+        match self {
+            Target::Staging(staging) => staging,
+            Target::Discard => &output::Discard,
+        }
+    }
+
+    /// Swaps a build in for the previous one.
+    fn commit(self, config: &Config) -> Result<()> {
+        match self {
+            Target::Staging(staging) => staging.commit(config),
+            Target::Discard => Ok(()),
+        }
+    }
+}
+
+/// What writing a site leaves behind: warnings, and each HTML file's links and ids.
+pub struct Written {
+    pub warnings: Vec<String>,
+    pub scans: Vec<Scan>,
+    /// The link checker, which knows every file of the site.
+    pub checker: links::Checker,
+}
+
+/// Renders, copies and writes every file of the site into `sink`, then checks every link.
+/// `checker` knows all the site's files (`output_files`), `extras` are those of
+/// `extra_files` still to write. Returns warnings about the output (a search index over
+/// its budget) and the scans.
+pub fn write_site(
+    config: &Config,
+    site: &Site,
+    renderer: &Renderer,
+    theme: &content::Theme,
+    sink: &dyn Sink,
+    checker: links::Checker,
+    extras: &[Generated],
+) -> Result<Written> {
+    let jobs = renderer.all_jobs(site);
+    let (scans, warnings) = rayon::join(
+        || render_into(config, site, renderer, sink, &checker, &jobs),
+        || write_the_rest(config, site, theme, sink, extras),
+    );
+    let (mut scans, warnings) = (scans?, warnings?);
+    if config.cards {
+        write_cards(config, site, renderer, sink)?;
+    }
+    // Each file is written once: an unstable sort orders them the same, on every thread.
+    rayon::slice::ParallelSliceMut::par_sort_unstable_by(&mut scans[..], |a, b| {
+        a.file.cmp(&b.file)
+    });
+    let templates_dir = config::join(&config.theme_dir, Path::new("templates"));
+    checker.check(&scans, &|scan| origin(site, scan, &templates_dir))?;
+    Ok(Written {
+        warnings,
+        scans,
+        checker,
+    })
+}
+
+/// Writes the files that are not rendered: assets, the theme's static files, the feeds and
+/// the search index. Returns a warning when the index is over its budget.
+fn write_the_rest(
+    config: &Config,
+    site: &Site,
+    theme: &content::Theme,
+    sink: &dyn Sink,
+    extras: &[Generated],
+) -> Result<Vec<String>> {
+    for asset in &site.assets {
+        sink.copy(&asset.rel, &asset.source)?;
+    }
+    for (asset, bytes) in &theme.statics {
+        sink.write(&asset.rel, bytes)?;
+    }
+    let mut warnings = Vec::new();
+    for &generated in extras {
+        let size = sink.write_from(generated.file(), &|out| generated.write(config, site, out))?;
+        if generated == Generated::SearchIndex {
+            warnings.extend(search_budget(config, size as usize));
+        }
+    }
+    Ok(warnings)
+}
+
+/// Draws the social preview card of every page and section, in parallel.
+fn write_cards(config: &Config, site: &Site, renderer: &Renderer, sink: &dyn Sink) -> Result<()> {
+    try_each(&site.reading_order, |&node| {
+        let png = renderer.card(config, site, node)?;
+        sink.write(&site.card_file(node), &png)
+    })
+}
+
+/// Renders `jobs` into `sink`, scanning each file's links and ids as it is written.
+pub fn render_into(
+    config: &Config,
+    site: &Site,
+    renderer: &Renderer,
+    sink: &dyn Sink,
+    checker: &links::Checker,
+    jobs: &[templates::Job],
+) -> Result<Vec<Scan>> {
+    let scans = Mutex::new(Vec::new());
+    renderer.render(config, site, jobs, &|out: Output| {
+        let (links, ids) = html::scan(&out.html);
+        sink.write(&out.file, out.html.as_bytes())?;
+        let scan = Scan {
+            links: checker.triage(&out.file, links, &ids),
+            node: out.node,
+            template: out.template,
+            file: out.file,
+            ids,
+        };
+        scans.lock().map_err(|_| poisoned(config))?.push(scan);
+        Ok(())
+    })?;
+    scans.into_inner().map_err(|_| poisoned(config))
+}
+
+/// Writes a search index joined from its entries (see `search::join`); returns a warning
+/// when it is over its budget.
+pub fn write_search_index(config: &Config, sink: &dyn Sink, index: &str) -> Result<Option<String>> {
+    sink.write(Generated::SearchIndex.file(), index.as_bytes())?;
+    Ok(search_budget(config, index.len()))
+}
+
+fn poisoned(config: &Config) -> Error {
+    Error::Output(Diagnostic::file(
+        &config.build_dir,
+        "a render thread failed",
+    ))
+}
+
+pub fn origin<'a>(site: &'a Site, scan: &Scan, templates_dir: &Path) -> Origin<'a> {
+    let template = templates_dir.join(&scan.template);
+    let (source, markdown, body_line) = match scan.node {
+        Some(Node::Page(p)) => {
+            let page = &site.pages[p];
+            (&page.doc.path, &page.rendered.links, page.doc.body_line)
+        }
+        Some(Node::Section(s)) => {
+            let section = &site.sections[s];
+            (
+                &section.doc.path,
+                &section.rendered.links,
+                section.doc.body_line,
+            )
+        }
+        None => {
+            return Origin {
+                template,
+                ..Origin::default()
+            };
+        }
+    };
+    Origin {
+        source: Some(source),
+        template,
+        markdown,
+        body_line,
+    }
+}
+
+/// The content lint's findings as warnings, or as errors under `--strict`.
+pub fn lint_or_fail(config: &Config, site: &Site) -> Result<Vec<String>> {
+    judge_lints(config, lint::lint(site))
+}
+
+/// The lint's findings (`found`) as warnings, or as errors under `--strict`.
+pub fn judge_lints(config: &Config, found: Vec<Diagnostic>) -> Result<Vec<String>> {
+    if config.strict && !found.is_empty() {
+        let errors = found.into_iter().map(Error::Content).collect();
+        return Err(Error::from_list(errors).unwrap_or(Error::Many(Vec::new())));
+    }
+    Ok(found.iter().map(ToString::to_string).collect())
+}
+
+/// A warning when the search index passes `[search] budget-kb`.
+fn search_budget(config: &Config, size: usize) -> Option<String> {
+    let size = size as u64;
+    (size > config.search_budget).then(|| {
+        format!(
+            "{}: the search index is {:.1} KB, over the budget of {} KB: every reader who searches downloads it; raise `budget-kb` under [search] if that is intended",
+            Config::file(&config.root).display(),
+            size as f64 / 1024.0,
+            config.search_budget / 1024
+        )
+    })
+}
+
+fn warnings(config: &Config) -> Vec<String> {
+    if config.base.url.contains("://") {
+        return Vec::new();
+    }
+    vec![format!(
+        "{}: [site] url has no host, so sitemap.xml, atom.xml, canonical and share links hold paths, not absolute URLs; set `url = \"https://USER.github.io/REPO/\"` or pass --base-url",
+        Config::file(&config.root).display()
+    )]
+}
+
+/// The first 8 hex digits of the SHA-256 of `bytes`, for cache busting.
+fn short_hash(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    digest.iter().take(4).map(|b| format!("{b:02x}")).collect()
+}
+
+/// The content hash of each of the theme's static files, for `asset()`.
+pub fn static_hashes(theme: &content::Theme) -> HashMap<String, String> {
+    theme
+        .statics
+        .iter()
+        .map(|(asset, bytes)| (asset.rel.clone(), short_hash(bytes)))
+        .collect()
+}

@@ -1,0 +1,45 @@
+//! Planning the output: the list of every file a build writes, known before anything is
+//! rendered so that the link checker can judge each page as soon as it is written.
+
+use crate::input::config::Config;
+use crate::input::content::Theme;
+use crate::model::site::{Node, Site};
+use crate::render::generated::Generated;
+use crate::render::templates;
+
+/// Every file a build writes, relative to the site root.
+pub fn output_files(config: &Config, site: &Site, theme: &Theme) -> Vec<String> {
+    let mut files = site_files(site, theme, &Generated::of(config));
+    if theme.has_template(templates::ONE_PAGE) {
+        files.push(templates::ONE_PAGE_FILE.to_string());
+    }
+    files.extend(card_files(config, site));
+    files
+}
+
+/// The cards a build writes, when `[site] cards` is on.
+fn card_files(config: &Config, site: &Site) -> Vec<String> {
+    match config.cards {
+        true => site
+            .reading_order
+            .iter()
+            .map(|n| site.card_file(*n))
+            .collect(),
+        false => Vec::new(),
+    }
+}
+
+/// The pages, sections, tag pages, assets, static files and generated files.
+fn site_files(site: &Site, theme: &Theme, generated: &[Generated]) -> Vec<String> {
+    let nodes = site.reading_order.iter().map(|node| match *node {
+        Node::Page(p) => site.pages[p].file.clone(),
+        Node::Section(s) => site.sections[s].file.clone(),
+    });
+    nodes
+        .chain(site.tags.iter().map(|t| t.file.clone()))
+        .chain(["tags/index.html".to_string(), "404.html".to_string()])
+        .chain(site.assets.iter().map(|a| a.rel.clone()))
+        .chain(theme.statics.iter().map(|(a, _)| a.rel.clone()))
+        .chain(generated.iter().map(|g| g.file().to_string()))
+        .collect()
+}

@@ -1,0 +1,64 @@
+//! The typed catalogue of the files rekindle generates beside the pages: each one's name and
+//! its writer together, so that adding one is one variant and one match arm.
+
+use std::io::{self, Write};
+
+use crate::input::config::Config;
+use crate::model::site::Site;
+use crate::render::{feeds, search};
+
+/// A file generated from the whole site rather than rendered from a template.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Generated {
+    Sitemap,
+    Robots,
+    Atom,
+    NoJekyll,
+    SearchIndex,
+    /// Only when `[site] cname` is set.
+    Cname,
+}
+
+impl Generated {
+    /// The file's path, relative to the site root.
+    pub fn file(self) -> &'static str {
+        match self {
+            Generated::Sitemap => "sitemap.xml",
+            Generated::Robots => "robots.txt",
+            Generated::Atom => "atom.xml",
+            Generated::NoJekyll => ".nojekyll",
+            Generated::SearchIndex => "search-index.json",
+            Generated::Cname => "CNAME",
+        }
+    }
+
+    /// The generated files of a build with `config`, in the order they are written.
+    pub fn of(config: &Config) -> Vec<Generated> {
+        let mut files = vec![
+            Generated::Sitemap,
+            Generated::Robots,
+            Generated::Atom,
+            Generated::NoJekyll,
+            Generated::SearchIndex,
+        ];
+        if config.cname.is_some() {
+            files.push(Generated::Cname);
+        }
+        files
+    }
+
+    /// Writes the file's bytes to `out`.
+    pub fn write(self, config: &Config, site: &Site, out: &mut dyn Write) -> io::Result<()> {
+        match self {
+            Generated::Sitemap => feeds::sitemap(config, site, out),
+            Generated::Robots => out.write_all(feeds::robots(config).as_bytes()),
+            Generated::Atom => feeds::atom(config, site, out),
+            Generated::NoJekyll => Ok(()),
+            Generated::SearchIndex => search::write_index(site, out),
+            Generated::Cname => match &config.cname {
+                Some(cname) => writeln!(out, "{cname}"),
+                None => Ok(()),
+            },
+        }
+    }
+}
