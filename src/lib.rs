@@ -16,24 +16,7 @@ use std::path::Path;
 
 pub use base::error::{self, Diagnostic, Error, Result};
 pub use input::config::{Config, Overrides};
-pub use pipeline::{Mode, Report};
-
-use input::content;
-
-/// Reads `dir/book.toml` and applies the command line's overrides.
-pub fn load_config(dir: &Path, overrides: &Overrides) -> Result<Config> {
-    let file = Config::file(dir);
-    if !file.is_file() {
-        let msg = "no book.toml here: this is not a rekindle project";
-        let hint =
-            "run rekindle in the folder that holds book.toml, or name it: `rekindle build DIR`";
-        return Err(Error::Config(Diagnostic::file(file, msg).with_hint(hint)));
-    }
-    let text = content::read_text(&file)?;
-    let config = Config::parse(dir, &text, overrides)?;
-    content::check_fence(&config)?;
-    Ok(config)
-}
+pub use pipeline::{Mode, Report, load_config};
 
 /// Builds (or checks) the site of the project in `dir`.
 pub fn build(dir: &Path, overrides: &Overrides, mode: Mode) -> Result<Report> {

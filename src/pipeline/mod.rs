@@ -60,6 +60,21 @@ impl std::fmt::Display for Report {
     }
 }
 
+/// Reads `dir/book.toml` and applies the command line's overrides.
+pub fn load_config(dir: &Path, overrides: &Overrides) -> Result<Config> {
+    let file = Config::file(dir);
+    if !file.is_file() {
+        let msg = "no book.toml here: this is not a rekindle project";
+        let hint =
+            "run rekindle in the folder that holds book.toml, or name it: `rekindle build DIR`";
+        return Err(Error::Config(Diagnostic::file(file, msg).with_hint(hint)));
+    }
+    let text = content::read_text(&file)?;
+    let config = Config::parse(dir, &text, overrides)?;
+    content::check_fence(&config)?;
+    Ok(config)
+}
+
 /// Reads the content and the theme, side by side.
 pub fn load(config: &Config) -> Result<(Content, Theme)> {
     let (content, theme) = rayon::join(|| content::load(config), || content::load_theme(config));

@@ -99,10 +99,10 @@ impl DevBuild {
             drafts: self.drafts,
             ..Overrides::default()
         };
-        let published = crate::load_config(&self.dir, &overrides)?;
+        let published = pipeline::load_config(&self.dir, &overrides)?;
         let local = BaseUrl::parse(&format!("{}{}", self.origin, published.base.path));
         overrides.base_url = local.ok().map(|b| b.url);
-        crate::load_config(&self.dir, &overrides)
+        pipeline::load_config(&self.dir, &overrides)
     }
 
     /// Builds after `changes` to `paths` (absolute), redoing as little as it can.
