@@ -55,6 +55,25 @@ pub struct Page {
     pub tags: Vec<usize>,
 }
 
+/// What pages and sections have alike, as `Site::node` gives it for either.
+#[derive(Debug, Clone, Copy)]
+pub struct NodeRef<'a> {
+    /// The source file, as found under the content dir.
+    pub source: &'a std::path::Path,
+    /// The source's path relative to the content dir, `/`-separated.
+    pub rel: &'a str,
+    pub title: &'a str,
+    /// URL path, base path included.
+    pub path: &'a str,
+    /// Output file, relative to the site root.
+    pub file: &'a str,
+    pub rendered: &'a Rendered,
+    /// The file line where the Markdown body starts.
+    pub body_line: usize,
+    /// Index in `Site::reading_order`.
+    pub order: usize,
+}
+
 #[derive(Debug)]
 pub struct Tag {
     pub name: String,
@@ -88,13 +107,42 @@ impl Site {
         }
     }
 
+    /// A page's or a section's common fields, whichever `node` is.
+    pub fn node(&self, node: Node) -> NodeRef<'_> {
+        match node {
+            Node::Page(p) => {
+                let page = &self.pages[p];
+                NodeRef {
+                    source: &page.doc.path,
+                    rel: &page.doc.rel,
+                    title: &page.doc.meta.title,
+                    path: &page.path,
+                    file: &page.file,
+                    rendered: &page.rendered,
+                    body_line: page.doc.body_line,
+                    order: page.order,
+                }
+            }
+            Node::Section(s) => {
+                let section = &self.sections[s];
+                NodeRef {
+                    source: &section.doc.path,
+                    rel: &section.doc.rel,
+                    title: &section.doc.meta.title,
+                    path: &section.path,
+                    file: &section.file,
+                    rendered: &section.rendered,
+                    body_line: section.doc.body_line,
+                    order: section.order,
+                }
+            }
+        }
+    }
+
     /// A name for a node that is unique in the site and fits in a file name or an id:
     /// `steps-accept-the-breakup` for `/base/steps/accept-the-breakup/`, `home` for the home.
     pub fn flat_name(&self, node: Node) -> String {
-        let file = match node {
-            Node::Page(p) => &self.pages[p].file,
-            Node::Section(s) => &self.sections[s].file,
-        };
+        let file = self.node(node).file;
         let dir = file.trim_end_matches("index.html").trim_end_matches('/');
         if dir.is_empty() {
             "home".to_string()
@@ -107,10 +155,7 @@ impl Site {
     /// `cards/index.png` for the home, `cards/steps/accept/index.png` for
     /// `steps/accept/index.html`. Two nodes never share an HTML file, so never a card.
     pub fn card_file(&self, node: Node) -> String {
-        let file = match node {
-            Node::Page(p) => &self.pages[p].file,
-            Node::Section(s) => &self.sections[s].file,
-        };
+        let file = self.node(node).file;
         let dir = file.strip_suffix("index.html").unwrap_or(file);
         ["cards/", dir, "index.png"].concat()
     }
@@ -182,10 +227,7 @@ fn claim_generated(
     // Before the assets, so that a clash is reported at the asset's file.
     if config.cards {
         for &node in &site.reading_order {
-            let source = match node {
-                Node::Page(p) => &site.pages[p].doc.path,
-                Node::Section(s) => &site.sections[s].doc.path,
-            };
+            let source = site.node(node).source;
             let card = PathBuf::from(format!("the social card of {}", source.display()));
             files.claim(&site.card_file(node), &card)?;
         }

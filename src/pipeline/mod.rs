@@ -19,7 +19,7 @@ use crate::check::links::{self, Origin, Scan};
 use crate::check::lint;
 use crate::input::config::{self, Config, Overrides};
 use crate::input::content::{self, Content, Theme};
-use crate::model::site::{self, Node, RenderCache, Site};
+use crate::model::site::{self, RenderCache, Site};
 use crate::render::generated::Generated;
 use crate::render::search;
 use crate::render::templates::{self, Output, Renderer};
@@ -343,31 +343,17 @@ fn poisoned(config: &Config) -> Error {
 
 pub fn origin<'a>(site: &'a Site, scan: &Scan, templates_dir: &Path) -> Origin<'a> {
     let template = templates_dir.join(&scan.template);
-    let (source, markdown, body_line) = match scan.node {
-        Some(Node::Page(p)) => {
-            let page = &site.pages[p];
-            (&page.doc.path, &page.rendered.links, page.doc.body_line)
-        }
-        Some(Node::Section(s)) => {
-            let section = &site.sections[s];
-            (
-                &section.doc.path,
-                &section.rendered.links,
-                section.doc.body_line,
-            )
-        }
-        None => {
-            return Origin {
-                template,
-                ..Origin::default()
-            };
-        }
+    let Some(node) = scan.node.map(|n| site.node(n)) else {
+        return Origin {
+            template,
+            ..Origin::default()
+        };
     };
     Origin {
-        source: Some(source),
+        source: Some(node.source),
         template,
-        markdown,
-        body_line,
+        markdown: &node.rendered.links,
+        body_line: node.body_line,
     }
 }
 

@@ -3,7 +3,7 @@
 
 use crate::input::config::Config;
 use crate::input::content::Theme;
-use crate::model::site::{Node, Site};
+use crate::model::site::Site;
 use crate::render::generated::Generated;
 use crate::render::templates;
 
@@ -31,10 +31,7 @@ fn card_files(config: &Config, site: &Site) -> Vec<String> {
 
 /// The pages, sections, tag pages, assets, static files and generated files.
 fn site_files(site: &Site, theme: &Theme, generated: &[Generated]) -> Vec<String> {
-    let nodes = site.reading_order.iter().map(|node| match *node {
-        Node::Page(p) => site.pages[p].file.clone(),
-        Node::Section(s) => site.sections[s].file.clone(),
-    });
+    let nodes = (site.reading_order.iter()).map(|&node| site.node(node).file.to_string());
     nodes
         .chain(site.tags.iter().map(|t| t.file.clone()))
         .chain(["tags/index.html".to_string(), "404.html".to_string()])

@@ -288,10 +288,7 @@ fn defer_drop<T: Send + 'static>(value: T) {
 }
 
 fn rel_of(site: &Site, node: Node) -> &str {
-    match node {
-        Node::Page(p) => &site.pages[p].doc.rel,
-        Node::Section(s) => &site.sections[s].doc.rel,
-    }
+    site.node(node).rel
 }
 
 /// What other pages show of a page: its summary and reading time.
