@@ -472,64 +472,6 @@ pub fn load_theme(config: &Config) -> Result<Theme> {
     Ok(theme)
 }
 
-impl Content {
-    /// Reads again the Markdown files at `paths` (absolute), in place. Returns the `rel` of
-    /// each and whether any front matter changed, or None when one is not among this
-    /// content's files (new, deleted, renamed, an asset) or a page turned into a draft: the
-    /// caller then loads everything again.
-    pub fn refresh(
-        &mut self,
-        paths: &[PathBuf],
-        drafts: bool,
-        fence: &Path,
-    ) -> Result<Option<(Vec<String>, bool)>> {
-        let mut meta_changed = false;
-        let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
-        let mut rels = Vec::new();
-        for path in paths {
-            if !path.is_file() {
-                return Ok(None);
-            }
-            let page = self.pages.iter().position(|d| absolute(&d.path) == *path);
-            let section = self
-                .sections
-                .iter()
-                .position(|d| absolute(&d.path) == *path);
-            match (page, section) {
-                (Some(i), _) => {
-                    let doc = &self.pages[i];
-                    let fresh = parse_document::<PageMeta>(
-                        &doc.path,
-                        doc.rel.clone(),
-                        &read_fenced(&doc.path, fence)?,
-                    )?;
-                    if fresh.meta.draft && !drafts {
-                        return Ok(None);
-                    }
-                    meta_changed |= fresh.meta != doc.meta;
-                    rels.push(fresh.rel.clone());
-                    self.pages[i] = Arc::new(fresh);
-                }
-                (None, Some(i)) => {
-                    let doc = &self.sections[i];
-                    let fresh = parse_document::<SectionMeta>(
-                        &doc.path,
-                        doc.rel.clone(),
-                        &read_fenced(&doc.path, fence)?,
-                    )?;
-                    meta_changed |= fresh.meta != doc.meta;
-                    rels.push(fresh.rel.clone());
-                    self.sections[i] = Arc::new(fresh);
-                }
-                (None, None) => return Ok(None),
-            }
-        }
-        rels.sort();
-        rels.dedup();
-        Ok(Some((rels, meta_changed)))
-    }
-}
-
 enum Parsed {
     Section(Document<SectionMeta>),
     Page(Document<PageMeta>),

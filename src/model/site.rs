@@ -180,7 +180,7 @@ pub fn assemble(
     config: &Config,
     mut content: Content,
     statics: &[String],
-    cache: Option<&mut RenderCache>,
+    cache: Option<&mut dyn RenderStore>,
 ) -> Result<Site> {
     let base = &config.base.path;
     let assets = std::mem::take(&mut content.assets);
@@ -252,36 +252,6 @@ fn claim_generated(
     Ok(())
 }
 
-/// Renders again the Markdown of the documents in `content` whose `rel` is in `rels`, and
-/// puts them and their rendering in `site` in place of the old ones. Only for edits that
-/// changed no front matter (the caller checks), so that nothing else of the site moves.
-pub fn refresh(config: &Config, site: &mut Site, content: &Content, rels: &[String]) {
-    let base = &config.base.path;
-    let mut index = LinkIndex::with_capacity_and_hasher(
-        site.pages.len() + site.sections.len(),
-        Default::default(),
-    );
-    for s in &site.sections {
-        index.insert(s.doc.rel.clone(), s.path.clone());
-    }
-    for p in &site.pages {
-        index.insert(p.doc.rel.clone(), p.path.clone());
-    }
-    let opts = config.markdown;
-    for doc in content.pages.iter().filter(|d| rels.contains(&d.rel)) {
-        if let Some(page) = site.pages.iter_mut().find(|p| p.doc.rel == doc.rel) {
-            page.rendered = Arc::new(render_doc(&doc.body, &doc.rel, &index, base, &opts));
-            page.doc = Arc::clone(doc);
-        }
-    }
-    for doc in content.sections.iter().filter(|d| rels.contains(&d.rel)) {
-        if let Some(section) = site.sections.iter_mut().find(|s| s.doc.rel == doc.rel) {
-            section.rendered = Arc::new(render_doc(&doc.body, &doc.rel, &index, base, &opts));
-            section.doc = Arc::clone(doc);
-        }
-    }
-}
-
 /// Every output file has one source; a second claim is an error naming both.
 #[derive(Default)]
 pub struct FileMap(HashMap<String, PathBuf, ahash::RandomState>);
@@ -307,37 +277,28 @@ impl FileMap {
     }
 }
 
-/// Rendered Markdown kept from one build to the next (by `serve`): an entry stays valid while
-/// its body is the same and no page moved (the links it rewrote still lead to the same URLs).
-#[derive(Default)]
-pub struct RenderCache {
-    fingerprint: u64,
-    entries: HashMap<String, Entry>,
-}
-
-/// A rendered document, with the document it came from (kept alive, so that the same
-/// `Arc` still means the same, unchanged file) and its body.
-struct Entry {
-    source: Arc<dyn std::any::Any + Send + Sync>,
-    body: String,
-    rendered: Arc<Rendered>,
-}
-
-impl RenderCache {
-    /// The cached rendering of `doc`: the same shared document (not read again), or one
-    /// with the same body.
-    fn get<M: Send + Sync + 'static>(&self, doc: &Arc<Document<M>>) -> Option<Arc<Rendered>> {
-        let entry = self.entries.get(&doc.rel)?;
-        let same = std::ptr::eq(
-            Arc::as_ptr(&entry.source).cast::<()>(),
-            Arc::as_ptr(doc).cast::<()>(),
-        );
-        (same || entry.body == doc.body).then(|| Arc::clone(&entry.rendered))
-    }
+/// Rendered Markdown kept from one build to the next: the assembly asks it before it renders
+/// a document and tells it what it rendered. `serve` keeps one (`serve::cache`); a one-off
+/// build has none.
+pub trait RenderStore: Send + Sync {
+    /// Starts an assembly whose rewritten links depend on `fingerprint` (see `fingerprint`):
+    /// a store whose renderings were made under another one drops them.
+    fn start(&mut self, fingerprint: u64);
+    /// The rendering of the document at `rel` whose body is `body`, when the store holds
+    /// one: kept from the same shared document `doc`, or from one with the same body.
+    fn get(&self, rel: &str, doc: *const (), body: &str) -> Option<Arc<Rendered>>;
+    /// Keeps the rendering of the shared document `doc` at `rel`.
+    fn keep(
+        &mut self,
+        rel: &str,
+        doc: Arc<dyn std::any::Any + Send + Sync>,
+        body: &str,
+        rendered: &Arc<Rendered>,
+    );
 }
 
 /// Everything a rewritten link depends on, hashed.
-fn fingerprint(index: &LinkIndex, base: &str, opts: &markdown::Options) -> u64 {
+pub fn fingerprint(index: &LinkIndex, base: &str, opts: &markdown::Options) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut pairs: Vec<(&String, &String)> = index.iter().collect();
     pairs.sort_unstable();
@@ -352,37 +313,27 @@ fn render_all<M: Sync + Send + 'static>(
     index: &LinkIndex,
     base: &str,
     opts: &markdown::Options,
-    cache: &Option<&mut RenderCache>,
+    cache: &Option<&mut dyn RenderStore>,
 ) -> Vec<Arc<Rendered>> {
     docs.par_iter()
         .with_max_len(crate::base::parallel::PARALLEL_CHUNK)
         .map(|d| {
-            let cached = cache.as_ref().and_then(|c| c.get(d));
+            let doc = Arc::as_ptr(d).cast::<()>();
+            let cached = cache.as_ref().and_then(|c| c.get(&d.rel, doc, &d.body));
             cached.unwrap_or_else(|| Arc::new(render_doc(&d.body, &d.rel, index, base, opts)))
         })
         .collect()
 }
 
 fn remember<M: Send + Sync + 'static>(
-    cache: &mut Option<&mut RenderCache>,
+    cache: &mut Option<&mut dyn RenderStore>,
     docs: &[Arc<Document<M>>],
     rendered: &[Arc<Rendered>],
 ) {
     if let Some(cache) = cache {
         for (d, r) in docs.iter().zip(rendered) {
-            let doc = Arc::as_ptr(d).cast::<()>();
-            let fresh = cache
-                .entries
-                .get(&d.rel)
-                .is_none_or(|e| !std::ptr::eq(Arc::as_ptr(&e.source).cast::<()>(), doc));
-            if fresh {
-                let entry = Entry {
-                    source: Arc::clone(d) as Arc<dyn std::any::Any + Send + Sync>,
-                    body: d.body.clone(),
-                    rendered: Arc::clone(r),
-                };
-                cache.entries.insert(d.rel.clone(), entry);
-            }
+            let doc = Arc::clone(d) as Arc<dyn std::any::Any + Send + Sync>;
+            cache.keep(&d.rel, doc, &d.body, r);
         }
     }
 }
@@ -390,7 +341,7 @@ fn remember<M: Send + Sync + 'static>(
 fn place(
     config: &Config,
     mut content: Content,
-    mut cache: Option<&mut RenderCache>,
+    mut cache: Option<&mut dyn RenderStore>,
 ) -> Result<(Vec<Section>, Vec<Page>)> {
     let base = &config.base.path;
     let mut docs = std::mem::take(&mut content.sections);
@@ -416,11 +367,7 @@ fn place(
     let index = link_index(&docs, &content.pages, base);
     let opts = config.markdown;
     if let Some(cache) = cache.as_deref_mut() {
-        let print = fingerprint(&index, base, &opts);
-        if cache.fingerprint != print {
-            cache.entries.clear();
-            cache.fingerprint = print;
-        }
+        cache.start(fingerprint(&index, base, &opts));
     }
     let rendered_sections = render_all(&docs, &index, base, &opts, &cache);
     let rendered_pages = render_all(&content.pages, &index, base, &opts, &cache);
@@ -541,7 +488,7 @@ fn check_sources(doc: &Document<PageMeta>) -> Option<Error> {
     ))
 }
 
-fn render_doc(
+pub fn render_doc(
     body: &str,
     rel: &str,
     index: &LinkIndex,

@@ -19,7 +19,7 @@ use crate::check::links::{self, Origin, Scan};
 use crate::check::lint;
 use crate::input::config::{self, Config, Overrides};
 use crate::input::content::{self, Content, Theme};
-use crate::model::site::{self, RenderCache, Site};
+use crate::model::site::{self, RenderStore, Site};
 use crate::render::generated::Generated;
 use crate::render::search;
 use crate::render::templates::{self, Output, Renderer};
@@ -86,7 +86,7 @@ pub fn assemble(
     config: &Config,
     content: Content,
     theme: &Theme,
-    cache: Option<&mut RenderCache>,
+    cache: Option<&mut dyn RenderStore>,
 ) -> Result<Site> {
     let statics: Vec<String> = theme.statics.iter().map(|(a, _)| a.rel.clone()).collect();
     site::assemble(config, content, &statics, cache)

@@ -1,6 +1,7 @@
 //! The dev loop of `rekindle serve`: first build, server threads, watch, rebuild what changed,
 //! tell the browsers. Builds into memory, never into the build dir.
 
+pub mod cache;
 pub mod http;
 pub mod rebuild;
 pub mod server;

@@ -11,10 +11,11 @@ use crate::check::links::{Checker, Scan};
 use crate::check::lint;
 use crate::input::config::{BaseUrl, Config, Overrides};
 use crate::input::content::{Content, Theme};
-use crate::model::site::{self, Node, RenderCache, Site};
+use crate::model::site::{self, Node, Site};
 use crate::pipeline;
 use crate::render::generated::Generated;
 use crate::render::templates::{Job, ONE_PAGE, Renderer};
+use crate::serve::cache::{self, RenderCache};
 use crate::serve::watch::Change;
 use crate::write::{Files, Memory};
 
@@ -125,7 +126,7 @@ impl DevBuild {
         let last = self.last.take();
         let refreshed = match last {
             Some(mut last) if !paths.is_empty() => {
-                let refreshed = last.content.refresh(paths, self.drafts, &self.dir)?;
+                let refreshed = cache::reread(&mut last.content, paths, self.drafts, &self.dir)?;
                 refreshed.map(|(rels, meta_changed)| (last, rels, meta_changed))
             }
             _ => None,
@@ -166,7 +167,12 @@ impl DevBuild {
             None => Renderer::new(config, &theme, pipeline::static_hashes(&theme))?,
         };
         let renderer = self.renderer.insert(renderer);
-        let site = pipeline::assemble(config, content.clone(), &theme, Some(&mut self.cache))?;
+        let site = pipeline::assemble(
+            config,
+            content.clone(),
+            &theme,
+            Some(&mut self.cache as &mut dyn site::RenderStore),
+        )?;
         let lints: HashMap<String, Vec<Diagnostic>> = site
             .reading_order
             .iter()
@@ -222,7 +228,7 @@ impl DevBuild {
     /// search index) are rendered again, into the last site, updated in place.
     fn partial(&mut self, mut last: Last, rels: &[String]) -> Result<Built> {
         let config = self.config()?.clone();
-        site::refresh(&config, &mut last.site, &last.content, rels);
+        cache::rerender(&config, &mut last.site, &last.content, rels);
         let site = &last.site;
         let same_shape = site
             .pages
