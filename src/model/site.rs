@@ -747,3 +747,140 @@ fn collect_tags(pages: &mut [Page], base: &str) -> Vec<Tag> {
     }
     tags
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::config::Overrides;
+    use crate::input::content::parse_document;
+    use std::path::Path;
+
+    /// A site assembled from `(rel, front matter and body)` pairs, all in memory.
+    fn site_of(files: &[(&str, &str)]) -> Result<Site> {
+        let toml =
+            "[book]\ntitle = \"T\"\n[site]\nurl = \"https://x.github.io/g/\"\ncards = false\n";
+        let config = Config::parse(Path::new("."), toml, &Overrides::default())?;
+        let mut content = Content::default();
+        for (rel, text) in files {
+            let path = Path::new("content").join(rel);
+            if rel.ends_with("_index.md") {
+                content
+                    .sections
+                    .push(Arc::new(parse_document(&path, rel.to_string(), text)?));
+            } else {
+                content
+                    .pages
+                    .push(Arc::new(parse_document(&path, rel.to_string(), text)?));
+            }
+        }
+        assemble(&config, content, &[], None)
+    }
+
+    fn doc(title: &str, extra: &str) -> String {
+        format!("---\ntitle: {title}\n{extra}---\n\nText of {title}.\n")
+    }
+
+    /// The reading order as the titles of its nodes.
+    fn titles(site: &Site) -> Vec<&str> {
+        site.reading_order
+            .iter()
+            .map(|&n| site.node(n).title)
+            .collect()
+    }
+
+    #[test]
+    fn pages_follow_weight_then_file_name_and_sections_their_weight() {
+        let site = site_of(&[
+            ("_index.md", &doc("Home", "")),
+            ("b/_index.md", &doc("B", "weight: 1\n")),
+            ("a/_index.md", &doc("A", "weight: 2\n")),
+            ("b/02-y.md", &doc("Y", "weight: 1\n")),
+            ("b/01-x.md", &doc("X", "weight: 1\n")),
+            ("b/03-w.md", &doc("W", "")),
+            ("a/01-z.md", &doc("Z", "")),
+            ("closing.md", &doc("Closing", "weight: 9\n")),
+        ])
+        .unwrap();
+        // W (weight 0) leads its section; X and Y tie on weight and go by file name; the
+        // closing page takes its place among the sections by its weight.
+        assert_eq!(
+            titles(&site),
+            ["Home", "B", "W", "X", "Y", "A", "Z", "Closing"]
+        );
+        let x = site.pages.iter().find(|p| p.doc.meta.title == "X").unwrap();
+        assert_eq!(
+            (x.path.as_str(), x.file.as_str()),
+            ("/g/b/x/", "b/x/index.html")
+        );
+    }
+
+    #[test]
+    fn nested_sections_sit_inside_their_parent() {
+        let site = site_of(&[
+            ("_index.md", &doc("Home", "")),
+            ("a/_index.md", &doc("A", "")),
+            ("a/b/_index.md", &doc("B", "weight: 1\n")),
+            ("a/b/01-p.md", &doc("P", "")),
+            ("a/02-q.md", &doc("Q", "weight: 2\n")),
+        ])
+        .unwrap();
+        assert_eq!(titles(&site), ["Home", "A", "B", "P", "Q"]);
+        let b = site
+            .sections
+            .iter()
+            .position(|s| s.doc.meta.title == "B")
+            .unwrap();
+        let a = site
+            .sections
+            .iter()
+            .position(|s| s.doc.meta.title == "A")
+            .unwrap();
+        assert_eq!(site.sections[b].parent, Some(a));
+        assert_eq!(site.sections[b].path, "/g/a/b/");
+    }
+
+    #[test]
+    fn tags_collect_their_pages_under_one_slug() {
+        let site = site_of(&[
+            ("_index.md", &doc("Home", "")),
+            ("s/_index.md", &doc("S", "")),
+            ("s/01-a.md", &doc("A", "tags: [Big Idea, x]\n")),
+            ("s/02-b.md", &doc("B", "tags: [big idea]\n")),
+        ])
+        .unwrap();
+        let tag = site.tags.iter().find(|t| t.slug == "big-idea").unwrap();
+        assert_eq!(tag.pages.len(), 2);
+        assert_eq!(tag.file, "tags/big-idea/index.html");
+    }
+
+    #[test]
+    fn two_sources_of_one_url_are_an_error_naming_both() {
+        let err = site_of(&[
+            ("_index.md", &doc("Home", "")),
+            ("s/_index.md", &doc("S", "")),
+            ("s/01-a.md", &doc("A", "")),
+            ("s/02-b.md", &doc("B", "slug: a\n")),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("content/s/02-b.md") && err.contains("content/s/01-a.md"),
+            "{err}"
+        );
+        assert!(
+            err.contains("both map to the same output `s/a/index.html`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_page_in_a_folder_that_is_no_section_is_an_error() {
+        let err = site_of(&[
+            ("_index.md", &doc("Home", "")),
+            ("loose/01-a.md", &doc("A", "")),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("the folder `loose` is not a section"), "{err}");
+    }
+}
