@@ -118,7 +118,13 @@ pub fn run(
         .filter(|g| *g != Generated::SearchIndex)
         .collect();
     let sink = target.sink();
-    let written = write_site(config, &site, &renderer, &theme, sink, checker, &extras)?;
+    let stage = Stage {
+        config,
+        site: &site,
+        renderer: &renderer,
+        sink,
+    };
+    let written = write_site(stage, &theme, checker, &extras)?;
     target.commit(config)?;
     if let (Mode::Build, Some(file)) = (mode, &overrides.manifest) {
         output::write_manifest(&config.build_dir, file)?;
@@ -225,6 +231,16 @@ impl Target {
     }
 }
 
+/// What the render-and-check stage works with, the same for `build`, `check` and `serve`:
+/// they differ by the sink (a staging folder, nothing, memory).
+#[derive(Clone, Copy)]
+pub struct Stage<'a> {
+    pub config: &'a Config,
+    pub site: &'a Site,
+    pub renderer: &'a Renderer,
+    pub sink: &'a dyn Sink,
+}
+
 /// What writing a site leaves behind: warnings, and each HTML file's links and ids.
 pub struct Written {
     pub warnings: Vec<String>,
@@ -238,22 +254,20 @@ pub struct Written {
 /// `extra_files` still to write. Returns warnings about the output (a search index over
 /// its budget) and the scans.
 pub fn write_site(
-    config: &Config,
-    site: &Site,
-    renderer: &Renderer,
+    stage: Stage,
     theme: &content::Theme,
-    sink: &dyn Sink,
     checker: links::Checker,
     extras: &[Generated],
 ) -> Result<Written> {
-    let jobs = renderer.all_jobs(site);
+    let Stage { config, site, .. } = stage;
+    let jobs = stage.renderer.all_jobs(site);
     let (scans, warnings) = rayon::join(
-        || render_into(config, site, renderer, sink, &checker, &jobs),
-        || write_the_rest(config, site, theme, sink, extras),
+        || render_into(stage, &checker, &jobs),
+        || write_the_rest(stage, theme, extras),
     );
     let (mut scans, warnings) = (scans?, warnings?);
     if config.cards {
-        write_cards(config, site, renderer, sink)?;
+        write_cards(stage)?;
     }
     // Each file is written once: an unstable sort orders them the same, on every thread.
     rayon::slice::ParallelSliceMut::par_sort_unstable_by(&mut scans[..], |a, b| {
@@ -271,12 +285,13 @@ pub fn write_site(
 /// Writes the files that are not rendered: assets, the theme's static files, the feeds and
 /// the search index. Returns a warning when the index is over its budget.
 fn write_the_rest(
-    config: &Config,
-    site: &Site,
+    stage: Stage,
     theme: &content::Theme,
-    sink: &dyn Sink,
     extras: &[Generated],
 ) -> Result<Vec<String>> {
+    let Stage {
+        config, site, sink, ..
+    } = stage;
     for asset in &site.assets {
         sink.copy(&asset.rel, &asset.source)?;
     }
@@ -294,7 +309,13 @@ fn write_the_rest(
 }
 
 /// Draws the social preview card of every page and section, in parallel.
-fn write_cards(config: &Config, site: &Site, renderer: &Renderer, sink: &dyn Sink) -> Result<()> {
+fn write_cards(stage: Stage) -> Result<()> {
+    let Stage {
+        config,
+        site,
+        renderer,
+        sink,
+    } = stage;
     try_each(&site.reading_order, |&node| {
         let png = renderer.card(config, site, node)?;
         sink.write(&site.card_file(node), &png)
@@ -303,13 +324,16 @@ fn write_cards(config: &Config, site: &Site, renderer: &Renderer, sink: &dyn Sin
 
 /// Renders `jobs` into `sink`, scanning each file's links and ids as it is written.
 pub fn render_into(
-    config: &Config,
-    site: &Site,
-    renderer: &Renderer,
-    sink: &dyn Sink,
+    stage: Stage,
     checker: &links::Checker,
     jobs: &[templates::Job],
 ) -> Result<Vec<Scan>> {
+    let Stage {
+        config,
+        site,
+        renderer,
+        sink,
+    } = stage;
     let scans = Mutex::new(Vec::new());
     renderer.render(config, site, jobs, &|out: Output| {
         let (links, ids) = html::scan(&out.html);

@@ -200,8 +200,12 @@ impl DevBuild {
         let checker =
             crate::check::links::Checker::new(&files, &config.base.path, &config.base.url);
         drop(files);
-        let written =
-            pipeline::write_site(config, &site, renderer, &theme, &memory, checker, &extras)?;
+        let written = pipeline::write_site(
+            stage(config, &site, renderer, &memory),
+            &theme,
+            checker,
+            &extras,
+        )?;
         warnings.extend(written.warnings);
         let files = memory.into_files();
         self.last = Some(Last {
@@ -230,13 +234,8 @@ impl DevBuild {
         let config = self.config()?.clone();
         cache::rerender(&config, &mut last.site, &last.content, rels);
         let site = &last.site;
-        let same_shape = site
-            .pages
-            .iter()
-            .filter(|p| rels.contains(&p.doc.rel))
-            .all(|p| last.shapes.get(&p.doc.rel) == Some(&shape(p)));
         let renderer = match self.renderer.as_ref() {
-            Some(renderer) if same_shape => renderer,
+            Some(renderer) if pages_alone(&last.shapes, site, rels) => renderer,
             _ => {
                 let (content, theme) = last.inputs();
                 return self.render_everything(&config, content, theme);
@@ -266,10 +265,10 @@ impl DevBuild {
             files: &mut last.files,
             scans: &mut last.scans,
             checker: &last.checker,
+            jobs: &jobs,
+            index: &index,
         };
-        warnings.extend(rewrite_site(
-            &config, site, renderer, previous, &jobs, &index,
-        )?);
+        warnings.extend(rewrite_site(&config, site, renderer, previous)?);
         let files = last.files.clone();
         self.last = Some(last);
         Ok(Built { files, warnings })
@@ -304,6 +303,16 @@ struct Shape {
     reading_time: usize,
 }
 
+/// The partial-rebuild rule: after edits to `rels` that changed no front matter, only the
+/// edited pages need rendering again when each still shows other pages what it showed
+/// before (`shapes`, from the last full build): the same summary and reading time, which
+/// the section pages, the pager and the one-page guide show of it.
+fn pages_alone(shapes: &HashMap<String, Shape>, site: &Site, rels: &[String]) -> bool {
+    (site.pages.iter())
+        .filter(|p| rels.contains(&p.doc.rel))
+        .all(|p| shapes.get(&p.doc.rel) == Some(&shape(p)))
+}
+
 fn shape(page: &site::Page) -> Shape {
     let summary = match &page.doc.meta.description {
         Some(d) if !d.trim().is_empty() => d.clone(),
@@ -315,11 +324,30 @@ fn shape(page: &site::Page) -> Shape {
     }
 }
 
-/// What a partial rebuild needs from the last full one.
+/// The render-and-check stage's context for a build into `memory`.
+fn stage<'a>(
+    config: &'a Config,
+    site: &'a Site,
+    renderer: &'a Renderer,
+    memory: &'a Memory,
+) -> pipeline::Stage<'a> {
+    pipeline::Stage {
+        config,
+        site,
+        renderer,
+        sink: memory,
+    }
+}
+
+/// What a partial rebuild needs from the last full one, and what it redoes.
 pub struct Previous<'a> {
     pub files: &'a mut Files,
     pub scans: &'a mut Vec<Scan>,
     pub checker: &'a Checker,
+    /// What to render again.
+    pub jobs: &'a [Job],
+    /// The search index, joined from its entries.
+    pub index: &'a str,
 }
 
 /// Renders again only `jobs` of a site whose shape did not change (same pages, titles,
@@ -330,16 +358,16 @@ pub fn rewrite_site(
     site: &Site,
     renderer: &Renderer,
     previous: Previous,
-    jobs: &[Job],
-    index: &str,
 ) -> Result<Vec<String>> {
     let Previous {
         files,
         scans,
         checker,
+        jobs,
+        index,
     } = previous;
     let memory = Memory::default();
-    let fresh = pipeline::render_into(config, site, renderer, &memory, checker, jobs)?;
+    let fresh = pipeline::render_into(stage(config, site, renderer, &memory), checker, jobs)?;
     let budget = pipeline::write_search_index(config, &memory, index)?;
     files.extend(memory.into_files());
     // When no re-rendered file gained or lost an id, the other files' links still hold:
@@ -370,4 +398,88 @@ pub fn rewrite_site(
         checker.check(scans, &origin)?;
     }
     Ok(budget.into_iter().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::content::parse_document;
+    use std::sync::Arc;
+
+    /// A two-page site with the second page's text as given.
+    fn site_with(second: &str) -> Site {
+        let toml = "[book]\ntitle = \"T\"\n";
+        let config = Config::parse(Path::new("."), toml, &Overrides::default()).unwrap();
+        let doc = |rel: &str, text: &str| {
+            (
+                Path::new("content").join(rel),
+                rel.to_string(),
+                text.to_string(),
+            )
+        };
+        let mut content = Content::default();
+        for (path, rel, text) in [
+            doc("_index.md", "---\ntitle: Home\n---\n"),
+            doc("s/_index.md", "---\ntitle: S\n---\n"),
+        ] {
+            content
+                .sections
+                .push(Arc::new(parse_document(&path, rel, &text).unwrap()));
+        }
+        for (path, rel, text) in [
+            doc("s/01-a.md", "---\ntitle: A\n---\n\nFirst.\n"),
+            doc("s/02-b.md", second),
+        ] {
+            content
+                .pages
+                .push(Arc::new(parse_document(&path, rel, &text).unwrap()));
+        }
+        site::assemble(&config, content, &[], None).unwrap()
+    }
+
+    fn shapes_of(site: &Site) -> HashMap<String, Shape> {
+        site.pages
+            .iter()
+            .map(|p| (p.doc.rel.clone(), shape(p)))
+            .collect()
+    }
+
+    const EDITED: &str = "s/02-b.md";
+
+    #[test]
+    fn an_edit_after_the_opening_paragraph_renders_that_page_alone() {
+        let before = site_with("---\ntitle: B\n---\n\nOpening.\n\nMore.\n");
+        let after = site_with("---\ntitle: B\n---\n\nOpening.\n\nMore, reworded.\n");
+        assert!(pages_alone(&shapes_of(&before), &after, &[EDITED.into()]));
+    }
+
+    #[test]
+    fn a_new_opening_paragraph_is_a_new_summary_unless_a_description_stands() {
+        let before = site_with("---\ntitle: B\n---\n\nOpening.\n");
+        let after = site_with("---\ntitle: B\n---\n\nAnother opening.\n");
+        assert!(!pages_alone(&shapes_of(&before), &after, &[EDITED.into()]));
+        let described = "---\ntitle: B\ndescription: Fixed.\n---\n\n";
+        let before = site_with(&format!("{described}Opening.\n"));
+        let after = site_with(&format!("{described}Another opening.\n"));
+        assert!(pages_alone(&shapes_of(&before), &after, &[EDITED.into()]));
+    }
+
+    #[test]
+    fn a_longer_reading_time_is_seen_by_other_pages() {
+        let before = site_with("---\ntitle: B\ndescription: D.\n---\n\nShort.\n");
+        let long = "word ".repeat(600);
+        let after = site_with(&format!(
+            "---\ntitle: B\ndescription: D.\n---\n\nShort.\n\n{long}\n"
+        ));
+        assert!(!pages_alone(&shapes_of(&before), &after, &[EDITED.into()]));
+    }
+
+    #[test]
+    fn a_page_the_last_build_did_not_have_needs_everything() {
+        let site = site_with("---\ntitle: B\n---\n\nOpening.\n");
+        let mut shapes = shapes_of(&site);
+        shapes.remove(EDITED);
+        assert!(!pages_alone(&shapes, &site, &[EDITED.into()]));
+        assert!(pages_alone(&shapes, &site, &["s/01-a.md".into()]));
+    }
 }
