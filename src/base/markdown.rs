@@ -64,6 +64,9 @@ pub struct Rendered {
     /// text under each heading cut to about `SECTION_TEXT` bytes (the first has an empty
     /// anchor: the text before any heading). Kept as JSON, the form it is written in.
     pub search: Box<str>,
+    /// Explicit ids (`{#id}`) that an earlier heading already has, with their line in the
+    /// body: an error for the caller to report, as a link written against it is ambiguous.
+    pub repeated_ids: Vec<(String, usize)>,
 }
 
 /// Plain text following a heading.
@@ -121,6 +124,7 @@ pub fn render(body: &str, opts: &Options, rewrite: &dyn Fn(&str) -> Option<Strin
         open_links: Vec::new(),
         heading_line: 0,
         sections: vec![TextSection::new(String::new(), String::new())],
+        repeated_ids: Vec::new(),
     };
     let mut out = String::with_capacity(body.len() * 3 / 2);
     html::push_html(&mut out, &mut events);
@@ -131,6 +135,7 @@ pub fn render(body: &str, opts: &Options, rewrite: &dyn Fn(&str) -> Option<Strin
         summary: events.summary_text,
         word_count: events.word_count,
         search: search_parts(&events.sections),
+        repeated_ids: events.repeated_ids,
     };
     rendered.shrink();
     rendered
@@ -195,6 +200,25 @@ pub fn slugify(text: &str) -> String {
     }
 }
 
+/// A heading's id by GitHub's rule, which mdBook follows too, so that links written against
+/// either keep working: lowercase; letters, digits, `-` and `_` kept; each space (or other
+/// whitespace) a `-`; everything else dropped. `What's new` -> `whats-new`, `--open` ->
+/// `--open`. "section" when nothing is left.
+pub fn heading_id(text: &str) -> String {
+    let mut id = String::with_capacity(text.len());
+    for c in text.trim().chars() {
+        if c.is_alphanumeric() || c == '-' || c == '_' {
+            id.extend(c.to_lowercase());
+        } else if c.is_whitespace() {
+            id.push('-');
+        }
+    }
+    if id.is_empty() {
+        id.push_str("section");
+    }
+    id
+}
+
 #[derive(Clone, Copy, PartialEq)]
 enum Summary {
     Before,
@@ -225,6 +249,7 @@ struct Events<'a, 'r, I> {
     open_links: Vec<usize>,
     heading_line: usize,
     sections: Vec<TextSection>,
+    repeated_ids: Vec<(String, usize)>,
 }
 
 impl<'a, I: Iterator<Item = (Event<'a>, Range<usize>)>> Iterator for Events<'a, '_, I> {
@@ -410,8 +435,13 @@ impl<'a, I> Events<'a, '_, I> {
         };
         trim_end_space(&mut self.title);
         let base = match id {
-            Some(explicit) if !explicit.is_empty() => explicit.to_string(),
-            _ => slugify(&self.title),
+            Some(explicit) if !explicit.is_empty() => {
+                if self.ids.contains_key(explicit.as_ref()) {
+                    (self.repeated_ids).push((explicit.to_string(), self.heading_line));
+                }
+                explicit.to_string()
+            }
+            _ => heading_id(&self.title),
         };
         let id = unique_id(&mut self.ids, base);
         if self.anchors {
@@ -788,17 +818,48 @@ mod tests {
         assert_eq!(ids(&r), ["a-1", "a", "a-2"]);
         let r = md("## x {#dup}\n## y {#dup}\n");
         assert_eq!(ids(&r), ["dup", "dup-1"]);
+        assert_eq!(
+            r.repeated_ids,
+            [("dup".to_string(), 2)],
+            "an error for the caller"
+        );
         let r = md("## Foo {#}\n");
         assert_eq!(ids(&r), ["foo"]);
     }
 
     #[test]
+    fn ids_follow_github_s_rule() {
+        for (heading, id) in [
+            ("What's new", "whats-new"),
+            ("`--open`", "--open"),
+            ("snake_case", "snake_case"),
+            ("Running `mdbook`", "running-mdbook"),
+            ("Über Café 2.0", "über-café-20"),
+            ("C++ & Rust: a *tour*", "c--rust-a-tour"),
+            ("Step 1: Accept", "step-1-accept"),
+        ] {
+            let r = md(&format!("## {heading}\n"));
+            assert_eq!(ids(&r), [id], "{heading}");
+        }
+        assert!(
+            md("## A\n## A\n").repeated_ids.is_empty(),
+            "only explicit ids"
+        );
+    }
+
+    #[test]
     fn markup_only_and_emoji_headings() {
         let r = md("# <span></span>\n# **`   `**\n# ![](x.png)\n# \u{E000}\n# \u{1F980}\n");
-        // deunicode transliterates known emoji (🦀 -> "crab"); unknown symbols fall back to "section".
+        // Symbols and emoji are dropped, as GitHub drops them; nothing left is "section".
         assert_eq!(
             ids(&r),
-            ["section", "section-1", "section-2", "section-3", "crab"]
+            [
+                "section",
+                "section-1",
+                "section-2",
+                "section-3",
+                "section-4"
+            ]
         );
         assert_eq!(r.headings[4].title, "\u{1F980}");
     }

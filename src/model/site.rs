@@ -325,6 +325,26 @@ fn render_all<M: Sync + Send + 'static>(
         .collect()
 }
 
+/// An error for each explicit heading id (`{#id}`) that an earlier heading of the same
+/// document already has: a link to it could lead to either.
+fn repeated_ids<M>(docs: &[Arc<Document<M>>], rendered: &[Arc<Rendered>]) -> Vec<Error> {
+    let mut errors = Vec::new();
+    for (doc, r) in docs.iter().zip(rendered) {
+        for (id, line) in &r.repeated_ids {
+            let msg = format!("the id `{id}` is given to an earlier heading too");
+            let hint = "give each heading its own `{#id}`: a link to it could lead to either";
+            let mut d = Diagnostic::at(&doc.path, doc.body_line + line.saturating_sub(1), 1, msg);
+            d.excerpt = doc
+                .body
+                .lines()
+                .nth(line.saturating_sub(1))
+                .map(str::to_string);
+            errors.push(Error::Content(d.with_hint(hint)));
+        }
+    }
+    errors
+}
+
 fn remember<M: Send + Sync + 'static>(
     cache: &mut Option<&mut dyn RenderStore>,
     docs: &[Arc<Document<M>>],
@@ -373,6 +393,11 @@ fn place(
     let rendered_pages = render_all(&content.pages, &index, base, &opts, &cache);
     remember(&mut cache, &docs, &rendered_sections);
     remember(&mut cache, &content.pages, &rendered_pages);
+    let repeated = (repeated_ids(&docs, &rendered_sections).into_iter())
+        .chain(repeated_ids(&content.pages, &rendered_pages));
+    if let Some(e) = Error::from_list(repeated.collect()) {
+        return Err(e);
+    }
     if cache.is_none() {
         // Nothing reads the Markdown again in a one-off build: free it before templates run.
         // (A document shared with a cache keeps its body.)
