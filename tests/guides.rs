@@ -42,3 +42,48 @@ fn a_repeated_explicit_id_is_an_error_at_its_line() {
     );
     assert!(!site.public().exists());
 }
+
+/// Each card's modification time, by path.
+fn card_times(site: &Site) -> std::collections::BTreeMap<String, std::time::SystemTime> {
+    let mut times = std::collections::BTreeMap::new();
+    for rel in common::snapshot(&site.join("public/cards")).into_keys() {
+        let meta = std::fs::metadata(site.join("public/cards").join(&rel)).unwrap();
+        times.insert(rel, meta.modified().unwrap());
+    }
+    times
+}
+
+#[test]
+fn a_rebuild_keeps_the_cards_whose_text_is_unchanged() {
+    let site = Site::new("basic");
+    site.run(&["build"]).assert_ok();
+    site.run(&["build"]).assert_ok();
+    let before = card_times(&site);
+    let first = std::fs::read(site.join("public/cards/guide/first/index.png")).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let page = site.read("content/guide/01-first.md");
+    site.write(
+        "content/guide/01-first.md",
+        page.replace("title: First page", "title: The first page"),
+    );
+    site.run(&["build"]).assert_ok();
+    site.run(&["build"]).assert_ok();
+    let after = card_times(&site);
+    assert_eq!(before.len(), after.len());
+    let redrawn: Vec<&str> = (after.iter())
+        .filter(|(rel, time)| before[*rel] != **time)
+        .map(|(rel, _)| rel.as_str())
+        .collect();
+    // The changed page's card, drawn by the first of the two builds after the edit.
+    assert_eq!(redrawn, ["guide/first/index.png"]);
+    let new = std::fs::read(site.join("public/cards/guide/first/index.png")).unwrap();
+    assert_ne!(first, new, "the card shows the new title");
+    // A kept card is the same file a fresh build draws.
+    let fresh = Site::new("basic");
+    fresh.write(
+        "content/guide/01-first.md",
+        site.read("content/guide/01-first.md"),
+    );
+    fresh.run(&["build"]).assert_ok();
+    assert!(common::snapshot(&fresh.public()) == common::snapshot(&site.public()));
+}

@@ -20,6 +20,7 @@ use crate::check::lint;
 use crate::input::config::{self, Config, Overrides};
 use crate::input::content::{self, Content, Theme};
 use crate::model::site::{self, RenderStore, Site};
+use crate::render::cards;
 use crate::render::generated::Generated;
 use crate::render::search;
 use crate::render::templates::{self, Output, Renderer};
@@ -266,7 +267,8 @@ pub fn write_site(
         || write_the_rest(stage, theme, extras),
     );
     let (mut scans, warnings) = (scans?, warnings?);
-    if config.cards {
+    // Cards are images nobody reads in `check`: drawing them is most of a small build.
+    if config.cards && !stage.sink.discards() {
         write_cards(stage)?;
     }
     // Each file is written once: an unstable sort orders them the same, on every thread.
@@ -317,8 +319,13 @@ fn write_cards(stage: Stage) -> Result<()> {
         sink,
     } = stage;
     try_each(&site.reading_order, |&node| {
-        let png = renderer.card(config, site, node)?;
-        sink.write(&site.card_file(node), &png)
+        let file = site.card_file(node);
+        // An earlier build's card is kept when it carries the key this one would.
+        let keep = |key: &str| sink.keep(&file, &|head| cards::key_of(head) == Some(key));
+        match renderer.card(config, site, node, &keep)? {
+            Some(png) => sink.write(&file, &png),
+            None => Ok(()),
+        }
     })
 }
 

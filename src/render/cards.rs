@@ -135,10 +135,66 @@ impl Painter {
         let mut pixmap =
             Pixmap::new(WIDTH, HEIGHT).ok_or("could not allocate the card's pixel buffer")?;
         resvg::render(&tree, Transform::identity(), &mut pixmap.as_mut());
-        pixmap
-            .encode_png()
-            .map_err(|e| format!("could not encode the card as PNG: {e}"))
+        let png =
+            (pixmap.encode_png()).map_err(|e| format!("could not encode the card as PNG: {e}"))?;
+        Ok(with_key(png, &card.key()))
     }
+}
+
+/// The keyword of the PNG text chunk that holds a card's key.
+const KEY_KEYWORD: &[u8] = b"rekindle-card";
+/// Where a PNG's first chunk after the header starts: the 8-byte signature, then IHDR
+/// (4 length, 4 type, 13 data, 4 CRC).
+const AFTER_IHDR: usize = 33;
+
+impl Card<'_> {
+    /// What the card's pixels depend on, hashed: its texts, the font, the size and the
+    /// layout's version. A card whose key is unchanged need not be drawn again.
+    pub fn key(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut hash = Sha256::new();
+        for part in [self.site_title, self.page_title, self.kicker] {
+            hash.update(part.as_bytes());
+            hash.update([0]);
+        }
+        hash.update(FONT.len().to_le_bytes());
+        hash.update([LAYOUT_VERSION]);
+        hash.update(WIDTH.to_le_bytes());
+        hash.update(HEIGHT.to_le_bytes());
+        hash.finalize()
+            .iter()
+            .take(8)
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+}
+
+/// Bumped whenever the drawing changes, so that cards drawn by an older rekindle are drawn again.
+const LAYOUT_VERSION: u8 = 1;
+
+/// `png` with a `tEXt` chunk `rekindle-card` holding `key` right after its header.
+fn with_key(png: Vec<u8>, key: &str) -> Vec<u8> {
+    if png.len() < AFTER_IHDR {
+        return png;
+    }
+    let data: Vec<u8> = [KEY_KEYWORD, &[0], key.as_bytes()].concat();
+    let mut chunk = Vec::with_capacity(data.len() + 12);
+    chunk.extend_from_slice(&(data.len() as u32).to_be_bytes());
+    chunk.extend_from_slice(b"tEXt");
+    chunk.extend_from_slice(&data);
+    chunk.extend_from_slice(&crc32fast::hash(&chunk[4..]).to_be_bytes());
+    [&png[..AFTER_IHDR], &chunk, &png[AFTER_IHDR..]].concat()
+}
+
+/// The key a card PNG carries (see `with_key`), read from its first bytes.
+pub fn key_of(head: &[u8]) -> Option<&str> {
+    let chunk = head.get(AFTER_IHDR..)?;
+    let len = u32::from_be_bytes(chunk.get(..4)?.try_into().ok()?) as usize;
+    let data = chunk
+        .get(8..8 + len)
+        .filter(|_| chunk.get(4..8) == Some(b"tEXt"))?;
+    let key = data.strip_prefix(KEY_KEYWORD)?.strip_prefix(&[0])?;
+    std::str::from_utf8(key).ok()
 }
 
 /// The SVG document for a card, with every piece of text escaped.

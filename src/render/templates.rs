@@ -102,29 +102,34 @@ impl Renderer {
         global.insert("site", &views::site(config, site));
     }
 
-    /// The social preview card of a node: the site's title, the node's title and its kicker.
-    pub fn card(&self, config: &Config, site: &Site, node: Node) -> Result<std::sync::Arc<[u8]>> {
-        let (title, kicker, source) = match node {
-            Node::Page(p) => {
-                let page = &site.pages[p];
-                (&page.doc.meta.title, views::kicker(site, p), &page.doc.path)
-            }
-            Node::Section(s) => {
-                let section = &site.sections[s];
-                (&section.doc.meta.title, String::new(), &section.doc.path)
-            }
+    /// The social preview card of a node (the site's title, the node's title and its
+    /// kicker), drawn unless `keep` finds an earlier build's card with the same key; None
+    /// when kept.
+    pub fn card(
+        &self,
+        config: &Config,
+        site: &Site,
+        node: Node,
+        keep: &dyn Fn(&str) -> bool,
+    ) -> Result<Option<std::sync::Arc<[u8]>>> {
+        let kicker = match node {
+            Node::Page(p) => views::kicker(site, p),
+            Node::Section(_) => String::new(),
         };
+        let of = site.node(node);
         let card = crate::render::cards::Card {
             site_title: &config.title,
-            page_title: title,
+            page_title: of.title,
             kicker: &kicker,
         };
-        self.cards.png(&card).map_err(|e| {
-            Error::Output(Diagnostic::file(
-                source,
-                format!("cannot draw its social preview card: {e}"),
-            ))
-        })
+        if keep(&card.key()) {
+            return Ok(None);
+        }
+        let png = self.cards.png(&card).map_err(|e| {
+            let why = format!("cannot draw its social preview card: {e}");
+            Error::Output(Diagnostic::file(of.source, why))
+        })?;
+        Ok(Some(png))
     }
 
     /// True when the theme has a template of that name.

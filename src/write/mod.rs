@@ -29,6 +29,17 @@ pub trait Sink: Sync {
         self.write(rel, &bytes)?;
         Ok(bytes.len() as u64)
     }
+    /// Keeps the file an earlier build left at `rel` when `same` finds, from its first bytes,
+    /// that it is what this build would write; true when it was kept. Only a staging folder
+    /// that rewrites an earlier build has anything to keep.
+    fn keep(&self, _rel: &str, _same: &dyn Fn(&[u8]) -> bool) -> bool {
+        false
+    }
+    /// Whether what is written here is thrown away (`check`): what only costs time to make
+    /// need not be made.
+    fn discards(&self) -> bool {
+        false
+    }
 }
 
 /// Writes a file's contents to the writer it is given.
@@ -57,6 +68,9 @@ pub struct Discard;
 impl Sink for Discard {
     fn write(&self, _: &str, _: &[u8]) -> Result<()> {
         Ok(())
+    }
+    fn discards(&self) -> bool {
+        true
     }
     fn copy(&self, _: &str, _: &Path) -> Result<()> {
         Ok(())
@@ -521,6 +535,21 @@ impl Staging {
 }
 
 impl Sink for Staging {
+    fn keep(&self, rel: &str, same: &dyn Fn(&[u8]) -> bool) -> bool {
+        use std::io::Read;
+        if !self.rewrite {
+            return false;
+        }
+        let left = (self.leftovers.lock()).is_ok_and(|l| l.contains(rel));
+        let mut head = [0u8; 256];
+        let read = fs::File::open(self.dir.path().join(rel)).and_then(|mut f| f.read(&mut head));
+        let kept = left && read.is_ok_and(|n| same(&head[..n]));
+        if kept {
+            self.written(rel);
+        }
+        kept
+    }
+
     fn write(&self, rel: &str, bytes: &[u8]) -> Result<()> {
         let (mut file, path) = self.create_file(rel)?;
         file.write_all(bytes).map_err(|e| Error::write(&path, e))?;
