@@ -87,3 +87,23 @@ fn a_rebuild_keeps_the_cards_whose_text_is_unchanged() {
     fresh.run(&["build"]).assert_ok();
     assert!(common::snapshot(&fresh.public()) == common::snapshot(&site.public()));
 }
+
+#[test]
+fn the_lint_keeps_quiet_about_names_image_links_and_opening_paragraphs() {
+    let site = Site::new("lint-kept-quiet");
+    let run = site.run(&["build", "--strict"]);
+    assert_eq!(run.stderr, "");
+    assert_eq!(run.code, 0);
+}
+
+#[test]
+fn a_page_with_neither_description_nor_opening_paragraph_is_warned_about() {
+    let run = Site::new("lint-no-summary").run(&["check"]);
+    assert_eq!(run.code, 0);
+    assert_eq!(
+        run.stderr,
+        "warning: content/guide/02-second.md:1:1: the page has no description and no opening paragraph
+  = help: add `description: ...` or open the page with a paragraph: it is the summary shown in search results and social previews
+"
+    );
+}

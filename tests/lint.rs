@@ -5,16 +5,14 @@ mod common;
 
 use common::Site;
 
-const WARNINGS: &str = "warning: content/guide/02-second.md:1:1: the page has no description
-  = help: add `description: ...`: it is the summary shown in search results and social previews
-warning: content/guide/02-second.md:2:1: the title `First page` is also the title of content/guide/01-first.md
+const WARNINGS: &str = "warning: content/guide/02-second.md:2:1: the title `First page` is also the title of content/guide/01-first.md
   = help: give each page its own title: readers and search engines tell pages apart by it
 warning: content/guide/02-second.md:4:1: figure `Couples who reunite` has no unit
   = help: add `unit: \"%\"` (or what the value counts)
 warning: content/guide/02-second.md:14:1: image without alt text
   = help: describe what the image shows: ![a bar chart of ...](file.png)
 warning: content/guide/02-second.md:14:22: link text `click here` does not say where it leads
-  = help: name the destination: [the no contact rule](...)
+  = help: name the destination: [the installation guide](...)
 warning: content/guide/02-second.md:16:1: heading level skips from h2 to h4
   = help: use h3 here, or add the level in between
 ";

@@ -321,7 +321,8 @@ impl<'a, I> Events<'a, '_, I> {
         if self.summary == Summary::In {
             push_collapsed(&mut self.summary_text, t);
         }
-        if let Some(&open) = self.open_links.last() {
+        // An image's alt text is part of the text of a link around it too.
+        for &open in &self.open_links {
             push_collapsed(&mut self.links[open].text, t);
         }
         if self.heading.is_none() {

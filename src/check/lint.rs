@@ -7,8 +7,9 @@ use std::collections::HashMap;
 use crate::base::error::Diagnostic;
 use crate::model::site::{Node, Page, Site};
 
-/// Link texts that say nothing about where a link leads.
-const VAGUE: [&str; 9] = [
+/// Link texts that say nothing about where a link leads. (Not "go": `[Go](https://go.dev/)`
+/// names a language.)
+const VAGUE: [&str; 8] = [
     "click here",
     "here",
     "click",
@@ -17,7 +18,6 @@ const VAGUE: [&str; 9] = [
     "link",
     "this link",
     "this",
-    "go",
 ];
 
 /// Every warning for the site, sorted by file, line and column.
@@ -121,7 +121,7 @@ fn links_and_headings(
                     link.col,
                     format!("link text `{text}` does not say where it leads"),
                 )
-                .with_hint("name the destination: [the no contact rule](...)"),
+                .with_hint("name the destination: [the installation guide](...)"),
             );
         }
     }
@@ -149,15 +149,12 @@ fn links_and_headings(
 fn front_matter(page: &Page) -> Vec<Diagnostic> {
     let doc = &page.doc;
     let mut warnings = Vec::new();
-    if doc
-        .meta
-        .description
-        .as_deref()
-        .is_none_or(|d| d.trim().is_empty())
-    {
+    let described = (doc.meta.description.as_deref()).is_some_and(|d| !d.trim().is_empty());
+    // Without a description, the first paragraph is the summary (as the README says).
+    if !described && page.rendered.summary.is_empty() {
         warnings.push(
-            Diagnostic::at(&doc.path, 1, 1, "the page has no description")
-                .with_hint("add `description: ...`: it is the summary shown in search results and social previews"),
+            Diagnostic::at(&doc.path, 1, 1, "the page has no description and no opening paragraph")
+                .with_hint("add `description: ...` or open the page with a paragraph: it is the summary shown in search results and social previews"),
         );
     }
     for figure in &doc.meta.figures {
@@ -170,7 +167,7 @@ fn front_matter(page: &Page) -> Vec<Diagnostic> {
                     1,
                     format!("a figure ({}) has no label", figure.value),
                 )
-                .with_hint("say what the number counts: `label: Couples who ...`"),
+                .with_hint("say what the number counts: `label: Readers who finished the course`"),
             );
         }
         if figure.unit.trim().is_empty() {
