@@ -107,3 +107,11 @@ fn a_page_with_neither_description_nor_opening_paragraph_is_warned_about() {
 "
     );
 }
+
+#[test]
+fn a_footnote_named_like_a_heading_gets_an_id_of_its_own() {
+    let page = built("footnote-ids", "guide/second/index.html");
+    assert_eq!(page.matches("id=\"note\"").count(), 1, "{page}");
+    assert_eq!(page.matches("id=\"fn-note\"").count(), 1, "{page}");
+    assert!(page.contains("<a href=\"#fn-note\">1</a>"), "{page}");
+}

@@ -125,6 +125,7 @@ pub fn render(body: &str, opts: &Options, rewrite: &dyn Fn(&str) -> Option<Strin
         heading_line: 0,
         sections: vec![TextSection::new(String::new(), String::new())],
         repeated_ids: Vec::new(),
+        footnotes: ahash::AHashMap::new(),
     };
     let mut out = String::with_capacity(body.len() * 3 / 2);
     html::push_html(&mut out, &mut events);
@@ -250,6 +251,8 @@ struct Events<'a, 'r, I> {
     heading_line: usize,
     sections: Vec<TextSection>,
     repeated_ids: Vec<(String, usize)>,
+    /// Each footnote label's number, in the order first met.
+    footnotes: ahash::AHashMap<String, usize>,
 }
 
 impl<'a, I: Iterator<Item = (Event<'a>, Range<usize>)>> Iterator for Events<'a, '_, I> {
@@ -307,7 +310,34 @@ impl<'a, I> Events<'a, '_, I> {
             self.section_text(Piece::new(" "));
         }
         self.follow(&mut ev, start);
-        ev
+        self.footnote(ev)
+    }
+
+    /// Footnotes get ids of their own (`fn-note`), so that `[^note]` and a heading `## Note`
+    /// never share one; they are numbered in the order they first appear, as pulldown-cmark
+    /// numbers them.
+    fn footnote(&mut self, ev: Event<'a>) -> Event<'a> {
+        let mut number = |label: &str| {
+            let next = self.footnotes.len() + 1;
+            *self.footnotes.entry(label.to_string()).or_insert(next)
+        };
+        match ev {
+            Event::FootnoteReference(label) => {
+                let (id, n) = (heading_id(&label), number(&label));
+                let html =
+                    format!("<sup class=\"footnote-reference\"><a href=\"#fn-{id}\">{n}</a></sup>");
+                Event::InlineHtml(CowStr::from(html))
+            }
+            Event::Start(Tag::FootnoteDefinition(label)) => {
+                let (id, n) = (heading_id(&label), number(&label));
+                let html = format!(
+                    "<div class=\"footnote-definition\" id=\"fn-{id}\"><sup class=\"footnote-definition-label\">{n}</sup>"
+                );
+                Event::Html(CowStr::from(html))
+            }
+            Event::End(TagEnd::FootnoteDefinition) => Event::Html(CowStr::from("</div>\n")),
+            ev => ev,
+        }
     }
 
     /// Gives a piece of text to everything that collects it: the word count, the heading's
@@ -826,6 +856,25 @@ mod tests {
         );
         let r = md("## Foo {#}\n");
         assert_eq!(ids(&r), ["foo"]);
+    }
+
+    #[test]
+    fn footnotes_have_ids_of_their_own() {
+        let r = md("## Note\n\nText[^note], again[^note], other[^b].\n\n[^b]: B.\n\n[^note]: N.\n");
+        assert_eq!(ids(&r), ["note"]);
+        assert_eq!(r.html.matches("id=\"note\"").count(), 1, "{}", r.html);
+        assert_eq!(
+            r.html.matches("<a href=\"#fn-note\">1</a>").count(),
+            2,
+            "{}",
+            r.html
+        );
+        assert!(r.html.contains("<a href=\"#fn-b\">2</a>"), "{}", r.html);
+        assert!(
+            r.html.contains("<div class=\"footnote-definition\" id=\"fn-note\"><sup class=\"footnote-definition-label\">1</sup>"),
+            "{}",
+            r.html
+        );
     }
 
     #[test]
