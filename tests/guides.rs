@@ -115,3 +115,20 @@ fn a_footnote_named_like_a_heading_gets_an_id_of_its_own() {
     assert_eq!(page.matches("id=\"fn-note\"").count(), 1, "{page}");
     assert!(page.contains("<a href=\"#fn-note\">1</a>"), "{page}");
 }
+
+#[test]
+fn alerts_definition_lists_and_fence_languages_as_guides_write_them() {
+    let page = built("guide-markdown", "guide/second/index.html");
+    assert!(
+        page.contains("<div class=\"markdown-alert markdown-alert-tip\" role=\"note\" aria-label=\"Tip\">\n<p class=\"markdown-alert-title\">Tip</p>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<dt>Reader</dt>\n<dd>Someone who follows the guide from start to end.</dd>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<pre><code class=\"language-rust\">fn main() {}"),
+        "{page}"
+    );
+}

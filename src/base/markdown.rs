@@ -102,7 +102,9 @@ pub fn render(body: &str, opts: &Options, rewrite: &dyn Fn(&str) -> Option<Strin
         | pulldown_cmark::Options::ENABLE_FOOTNOTES
         | pulldown_cmark::Options::ENABLE_STRIKETHROUGH
         | pulldown_cmark::Options::ENABLE_TASKLISTS
-        | pulldown_cmark::Options::ENABLE_HEADING_ATTRIBUTES;
+        | pulldown_cmark::Options::ENABLE_HEADING_ATTRIBUTES
+        | pulldown_cmark::Options::ENABLE_DEFINITION_LIST
+        | pulldown_cmark::Options::ENABLE_GFM;
     if opts.smart_punctuation {
         md |= pulldown_cmark::Options::ENABLE_SMART_PUNCTUATION;
     }
@@ -310,7 +312,7 @@ impl<'a, I> Events<'a, '_, I> {
             self.section_text(Piece::new(" "));
         }
         self.follow(&mut ev, start);
-        self.footnote(ev)
+        block(self.footnote(ev))
     }
 
     /// Footnotes get ids of their own (`fn-note`), so that `[^note]` and a heading `## Note`
@@ -498,6 +500,36 @@ impl<'a, I> Events<'a, '_, I> {
             classes,
             attrs,
         }));
+    }
+}
+
+/// Blocks written the way guides expect: a GitHub alert (`> [!NOTE]`) as a titled note,
+/// and a fence's language as the first word of its info string (`rust,editable` -> `rust`).
+fn block(ev: Event<'_>) -> Event<'_> {
+    use pulldown_cmark::{BlockQuoteKind, CodeBlockKind};
+    match ev {
+        Event::Start(Tag::BlockQuote(Some(kind))) => {
+            let (class, title) = match kind {
+                BlockQuoteKind::Note => ("note", "Note"),
+                BlockQuoteKind::Tip => ("tip", "Tip"),
+                BlockQuoteKind::Important => ("important", "Important"),
+                BlockQuoteKind::Warning => ("warning", "Warning"),
+                BlockQuoteKind::Caution => ("caution", "Caution"),
+            };
+            Event::Html(CowStr::from(format!(
+                "<div class=\"markdown-alert markdown-alert-{class}\" role=\"note\" aria-label=\"{title}\">\n<p class=\"markdown-alert-title\">{title}</p>\n"
+            )))
+        }
+        Event::End(TagEnd::BlockQuote(Some(_))) => Event::Html(CowStr::from("</div>\n")),
+        Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) => {
+            let lang = (info.trim_start().trim_start_matches(['{', '.']))
+                .split(|c: char| c.is_whitespace() || matches!(c, ',' | '{' | '}'))
+                .next()
+                .unwrap_or("");
+            let lang = CowStr::from(lang.to_string());
+            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(lang)))
+        }
+        ev => ev,
     }
 }
 
@@ -856,6 +888,34 @@ mod tests {
         );
         let r = md("## Foo {#}\n");
         assert_eq!(ids(&r), ["foo"]);
+    }
+
+    #[test]
+    fn alerts_definition_lists_and_fence_languages() {
+        let r = md(
+            "> [!WARNING]\n> Mind the step.\n\nTerm\n: Its meaning.\n\n```rust,editable\nfn main() {}\n```\n\n```{.python title=x}\npass\n```\n",
+        );
+        assert!(
+            r.html.contains("<div class=\"markdown-alert markdown-alert-warning\" role=\"note\" aria-label=\"Warning\">\n<p class=\"markdown-alert-title\">Warning</p>\n<p>Mind the step.</p>\n</div>"),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html.contains("<dl>") && r.html.contains("<dt>Term</dt>"),
+            "{}",
+            r.html
+        );
+        assert!(r.html.contains("<dd>Its meaning.</dd>"), "{}", r.html);
+        assert!(
+            r.html.contains("<pre><code class=\"language-rust\">"),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html.contains("<pre><code class=\"language-python\">"),
+            "{}",
+            r.html
+        );
     }
 
     #[test]
