@@ -132,3 +132,108 @@ fn alerts_definition_lists_and_fence_languages_as_guides_write_them() {
         "{page}"
     );
 }
+
+#[test]
+fn aliases_write_redirect_pages_listed_nowhere_else() {
+    let site = Site::new("aliases-and-date-times");
+    site.run(&["build"]).assert_ok();
+    for file in ["old-first/index.html", "legacy/first.html"] {
+        let page = site.read(&format!("public/{file}"));
+        assert!(
+            page.contains(
+                "<link rel=\"canonical\" href=\"https://example.github.io/guide/guide/first/\">"
+            ),
+            "{file}: {page}"
+        );
+        assert!(
+            page.contains("<meta http-equiv=\"refresh\" content=\"0; url=/guide/guide/first/\">"),
+            "{page}"
+        );
+        assert!(
+            page.contains("<meta name=\"robots\" content=\"noindex\">"),
+            "{page}"
+        );
+    }
+    let sitemap = site.read("public/sitemap.xml");
+    assert!(
+        !sitemap.contains("old-first") && !sitemap.contains("legacy"),
+        "{sitemap}"
+    );
+    let search = site.read("public/search-index.json");
+    assert!(!search.contains("old-first"), "{search}");
+}
+
+#[test]
+fn an_alias_that_is_a_page_s_url_is_an_error_naming_both() {
+    let site = Site::new("aliases-and-date-times");
+    let first = site.read("content/guide/01-first.md");
+    site.write(
+        "content/guide/01-first.md",
+        first.replace(
+            "aliases: [/old-first/, /legacy/first.html]",
+            "aliases: [/guide/second/]",
+        ),
+    );
+    let run = site.run(&["build"]);
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.stderr,
+        "error: content/guide/01-first.md: this file and content/guide/02-second.md both map to the same output `guide/second/index.html`
+  = help: give one of them another file name or a `slug`
+"
+    );
+}
+
+#[test]
+fn dates_may_be_rfc_3339_date_times() {
+    let site = Site::new("aliases-and-date-times");
+    site.run(&["build"]).assert_ok();
+    let atom = site.read("public/atom.xml");
+    assert!(
+        atom.contains("<published>2025-01-22T00:00:00Z</published>"),
+        "{atom}"
+    );
+    assert!(
+        atom.contains("<updated>2025-02-01T00:00:00Z</updated>"),
+        "{atom}"
+    );
+    let first = site.read("content/guide/01-first.md");
+    site.write(
+        "content/guide/01-first.md",
+        first.replace("2025-01-22T09:30:00+01:00", "2025-01-22T25:30:00Z"),
+    );
+    let run = site.run(&["build"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.starts_with("error: content/guide/01-first.md:5:7: invalid date `2025-01-22T25:30:00Z`: write a date as YYYY-MM-DD (2025-01-22) or a date-time as RFC 3339 (2025-01-22T09:30:00Z)"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn an_alias_that_cannot_be_an_old_url_is_an_error_at_its_line() {
+    for (alias, why) in [
+        ("old", "does not start with `/`"),
+        ("/", "is the home page's own URL"),
+        ("/a/../b/", "has a `.` or `..` part"),
+        ("/a b/", "holds a character a URL cannot carry as written"),
+    ] {
+        let site = Site::new("aliases-and-date-times");
+        let first = site.read("content/guide/01-first.md");
+        site.write(
+            "content/guide/01-first.md",
+            first.replace(
+                "[/old-first/, /legacy/first.html]",
+                &format!("[\"{alias}\"]"),
+            ),
+        );
+        let run = site.run(&["build"]);
+        assert_eq!(run.code, 1, "{alias}");
+        let first_line = run.stderr.lines().next().unwrap_or("");
+        assert_eq!(
+            first_line,
+            format!("error: content/guide/01-first.md:8:1: the alias `{alias}` {why}")
+        );
+    }
+}

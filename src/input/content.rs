@@ -14,18 +14,26 @@ use crate::base::error::{Diagnostic, Error, Result, explain_unknown_field};
 use crate::input::config::{Config, join};
 use crate::input::fence;
 
-/// A date written `YYYY-MM-DD`.
+/// A date written `YYYY-MM-DD`, or the date of an RFC 3339 date-time
+/// (`2025-01-22T09:30:00+01:00`) as written there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Date(pub jiff::civil::Date);
 
 impl<'de> Deserialize<'de> for Date {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         let text = String::deserialize(d)?;
-        let valid = text.len() == 10 && text.as_bytes().get(4) == Some(&b'-');
-        match text.parse::<jiff::civil::Date>() {
-            Ok(date) if valid => Ok(Date(date)),
+        // A date-time is taken whole (offset included), then its date as written.
+        let date_time = text.len() > 10 && text.parse::<jiff::Timestamp>().is_ok();
+        let day = if date_time {
+            text.get(..10)
+        } else {
+            Some(text.as_str())
+        };
+        let valid = day.is_some_and(|d| d.len() == 10 && d.as_bytes().get(4) == Some(&b'-'));
+        match day.map(str::parse::<jiff::civil::Date>) {
+            Some(Ok(date)) if valid => Ok(Date(date)),
             _ => Err(serde::de::Error::custom(format!(
-                "invalid date `{text}`: write dates as YYYY-MM-DD, e.g. 2025-01-22"
+                "invalid date `{text}`: write a date as YYYY-MM-DD (2025-01-22) or a date-time as RFC 3339 (2025-01-22T09:30:00Z)"
             ))),
         }
     }
@@ -145,6 +153,9 @@ pub struct PageMeta {
     pub figures: Vec<Figure>,
     #[serde(default)]
     pub sources: Vec<Source>,
+    /// Old URLs (`/old/path/`) that redirect here.
+    #[serde(default)]
+    pub aliases: Vec<String>,
     #[serde(default)]
     pub extra: Extra,
 }

@@ -20,6 +20,7 @@ pub fn problems(
     for doc in pages {
         errors.extend(empty_title(doc, &doc.meta.title));
         errors.extend(figure_values(doc));
+        errors.extend(aliases(doc));
     }
     errors
 }
@@ -121,4 +122,41 @@ fn figure_values(doc: &Document<PageMeta>) -> Vec<Error> {
         errors.push(located(doc, line, msg, hint));
     }
     errors
+}
+
+/// Aliases that cannot be an old URL of this site: each must be a path from the site's
+/// root (`/old/path/`), without `.` or `..` parts, in characters a URL carries as written.
+fn aliases(doc: &Document<PageMeta>) -> Vec<Error> {
+    let mut errors = Vec::new();
+    for alias in &doc.meta.aliases {
+        let parts = alias.trim_start_matches('/').split('/');
+        let why = if !alias.starts_with('/') {
+            Some("does not start with `/`")
+        } else if alias == "/" {
+            Some("is the home page's own URL")
+        } else if parts.clone().any(|p| p == "." || p == "..") {
+            Some("has a `.` or `..` part")
+        } else if alias.chars().any(|c| c != '/' && !url_safe(c)) {
+            Some("holds a character a URL cannot carry as written")
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            let msg = format!("the alias `{}` {why}", alias.escape_debug());
+            let hint = "write an old URL of the page as a path from the site's root: `/old/path/`";
+            errors.push(located(doc, doc.line_of("aliases"), msg, hint));
+        }
+    }
+    errors
+}
+
+/// The output file an alias (checked by `aliases`) is written to: `/old/path/` and
+/// `/old/path` become `old/path/index.html`; `/old.html` stays `old.html`.
+pub fn alias_file(alias: &str) -> String {
+    let path = alias.trim_matches('/');
+    if path.ends_with(".html") {
+        path.to_string()
+    } else {
+        format!("{path}/index.html")
+    }
 }

@@ -53,6 +53,8 @@ pub struct Page {
     pub position: usize,
     pub order: usize,
     pub tags: Vec<usize>,
+    /// The files of its aliases' redirect pages (`old/path/index.html`).
+    pub aliases: Vec<String>,
 }
 
 /// What pages and sections have alike, as `Site::node` gives it for either.
@@ -234,6 +236,11 @@ fn claim_generated(
     }
     for t in tags {
         files.claim(&t.file, &PathBuf::from(format!("tag `{}`", t.name)))?;
+    }
+    for page in &site.pages {
+        for alias in &page.aliases {
+            files.claim(alias, &page.doc.path)?;
+        }
     }
     for asset in assets {
         files.claim(&asset.rel, &asset.source)?;
@@ -476,7 +483,11 @@ fn new_page(
     section: usize,
 ) -> Page {
     let url_dir = page_dir(&doc);
+    let aliases = (doc.meta.aliases.iter())
+        .map(|a| crate::model::publishable::alias_file(a))
+        .collect();
     Page {
+        aliases,
         path: dir_path(base, &url_dir),
         file: dir_file(&url_dir),
         doc,

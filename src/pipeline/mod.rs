@@ -20,10 +20,10 @@ use crate::check::lint;
 use crate::input::config::{self, Config, Overrides};
 use crate::input::content::{self, Content, Theme};
 use crate::model::site::{self, RenderStore, Site};
-use crate::render::cards;
 use crate::render::generated::Generated;
 use crate::render::search;
 use crate::render::templates::{self, Output, Renderer};
+use crate::render::{cards, redirect};
 use crate::write::{self as output, Sink};
 
 /// What to do with the built site.
@@ -299,6 +299,12 @@ fn write_the_rest(
     }
     for (asset, bytes) in &theme.statics {
         sink.write(&asset.rel, bytes)?;
+    }
+    for page in site.pages.iter().filter(|p| !p.aliases.is_empty()) {
+        let html = redirect::page(config, page);
+        for alias in &page.aliases {
+            sink.write(alias, html.as_bytes())?;
+        }
     }
     let mut warnings = Vec::new();
     for &generated in extras {

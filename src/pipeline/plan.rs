@@ -14,6 +14,7 @@ pub fn output_files(config: &Config, site: &Site, theme: &Theme) -> Vec<String> 
         files.push(templates::ONE_PAGE_FILE.to_string());
     }
     files.extend(card_files(config, site));
+    files.extend(site.pages.iter().flat_map(|p| p.aliases.iter().cloned()));
     files
 }
 

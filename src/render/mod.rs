@@ -5,6 +5,7 @@ pub mod cards;
 pub mod feeds;
 pub mod generated;
 pub mod onepage;
+pub mod redirect;
 pub mod search;
 pub mod templates;
 pub mod views;
