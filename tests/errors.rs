@@ -88,9 +88,36 @@ fn unknown_field() {
   |
 3 | wieght: 1
   | ^
-  = help: did you mean `weight`? Known fields: title, description, weight, date, updated, authors, tags, draft, slug, template, figures, sources, extra
+  = help: did you mean `weight`? Known fields: title, description, weight, date, updated, authors, tags, draft, slug, template, figures, sources, aliases, extra; free values for templates go under `extra:`
 ",
     );
+}
+
+/// A page brought from Hugo has several keys rekindle does not know: one run names them all.
+#[test]
+fn every_unknown_field_in_one_run() {
+    let site = Site::new("basic");
+    site.run(&["build"]).assert_ok();
+    site.write(
+        "content/guide/03-hugo.md",
+        "---\ntitle: From Hugo\nlayout: docs\nweight: 3\ntoc: true\nmenu: main\n---\nText.\n",
+    );
+    let run = site.run(&["build"]);
+    assert_eq!(run.code, 1);
+    let firsts: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("error: "))
+        .collect();
+    assert_eq!(
+        firsts,
+        [
+            "error: content/guide/03-hugo.md:3:1: unknown field `layout`",
+            "error: content/guide/03-hugo.md:5:1: unknown field `toc`",
+            "error: content/guide/03-hugo.md:6:1: unknown field `menu`",
+        ]
+    );
+    assert_eq!(run.stderr.matches("go under `extra:`").count(), 3);
 }
 
 #[test]
@@ -122,7 +149,7 @@ fn missing_title() {
 fn bad_date() {
     assert_case_fails(
         "bad-date",
-        "error: content/guide/01-first.md:3:7: invalid date `2025-13-45`: write dates as YYYY-MM-DD, e.g. 2025-01-22
+        "error: content/guide/01-first.md:3:7: invalid date `2025-13-45`: write a date as YYYY-MM-DD (2025-01-22) or a date-time as RFC 3339 (2025-01-22T09:30:00Z)
   |
 3 | date: 2025-13-45
   |       ^

@@ -511,6 +511,9 @@ pub fn parse_document<M: for<'de> Deserialize<'de>>(
         )
     })?;
     let meta = parse_yaml::<M>(split.yaml).map_err(|(line, col, msg, hint)| {
+        if let Some(all) = every_unknown_key(path, text, split.yaml, &msg, hint.as_deref()) {
+            return all;
+        }
         let mut d = Diagnostic::at(path, line + FRONT_MATTER_LINE - 1, col, msg);
         d.hint = hint;
         Error::Content(d.with_source(text))
@@ -523,6 +526,41 @@ pub fn parse_document<M: for<'de> Deserialize<'de>>(
         body_line: split.body_line,
         front_matter: split.yaml.to_string(),
     })
+}
+
+/// Every unknown top-level key of a front matter at once, when serde stopped at the first
+/// (`message` and `hint` are its error, explained): a page brought from Hugo or mdBook
+/// often has several, and one run should name them all. None when the error is another.
+fn every_unknown_key(
+    path: &Path,
+    text: &str,
+    yaml: &str,
+    message: &str,
+    hint: Option<&str>,
+) -> Option<Error> {
+    message.strip_prefix("unknown field `")?;
+    let (_, list) = hint?.split_once("nown fields: ")?;
+    let known: Vec<&str> = list.split(", ").collect();
+    let expected = known
+        .iter()
+        .map(|k| format!("`{k}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let extra = known.contains(&"extra");
+    let errors: Vec<Error> = (yaml.split('\n').enumerate())
+        .filter_map(|(i, line)| Some((i, top_level_key(line)?)))
+        .filter(|(_, key)| !known.contains(key))
+        .filter_map(|(i, key)| {
+            let serde = format!("unknown field `{key}`, expected one of {expected}");
+            let (msg, mut hint) = explain_unknown_field(&serde)?;
+            if extra {
+                hint.push_str("; free values for templates go under `extra:`");
+            }
+            let d = Diagnostic::at(path, i + FRONT_MATTER_LINE, 1, msg).with_hint(hint);
+            Some(Error::Content(d.with_source(text)))
+        })
+        .collect();
+    Error::from_list(errors)
 }
 
 /// The file line on which the front matter starts, after the opening `---`.
