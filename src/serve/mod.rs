@@ -1,7 +1,8 @@
 //! The dev loop of `rekindle serve`: first build, server threads, watch, rebuild what changed,
 //! tell the browsers. Builds into memory, never into the build dir.
 
-pub mod http;
+pub mod events;
+pub mod listen;
 pub mod rebuild;
 pub mod server;
 pub mod watch;
@@ -16,8 +17,9 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use crate::base::error::{Error, Result};
 
 use crate::write::Files;
+use events::Hub;
 use rebuild::{Built, DevBuild};
-use server::{Hub, Shared};
+use server::Shared;
 use watch::{Change, Roots};
 
 /// The options of `rekindle serve`.
@@ -53,9 +55,7 @@ pub fn serve(dir: &Path, opts: &ServeOptions) -> Result<()> {
     });
     publish(&shared, first, false);
     let handlers = Arc::clone(&shared);
-    std::thread::spawn(move || {
-        http::run(listener, move |request| server::handle(request, &handlers));
-    });
+    std::thread::spawn(move || listen::run(listener, handlers));
     let address = format!("{origin}{base}");
     println!("Serving on {address}");
     let _ = std::io::stdout().flush();
@@ -210,7 +210,7 @@ fn bind(opts: &ServeOptions) -> Result<std::net::TcpListener> {
             "warning: listening on {host}: other machines on your network can open this preview"
         );
     }
-    http::bind((host, opts.port).into()).map_err(|e| {
+    listen::bind((host, opts.port).into()).map_err(|e| {
         if e.kind() == std::io::ErrorKind::AddrInUse {
             Error::Server {
                 message: format!("port {} on {host} is already in use", opts.port),
