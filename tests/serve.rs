@@ -2207,3 +2207,32 @@ fn closed_event_streams_free_their_threads_within_seconds() {
     );
     server.events();
 }
+
+/// `--open` starts the browser (`$BROWSER`, when set) on the preview's address.
+#[cfg(unix)]
+#[test]
+fn open_starts_the_browser_on_the_preview() {
+    use std::os::unix::fs::PermissionsExt;
+    let _serial = alongside_others();
+    let site = new_site();
+    let dir = tempfile::tempdir().unwrap();
+    let (browser, opened) = (dir.path().join("browser"), dir.path().join("opened"));
+    let script = format!(
+        "#!/bin/sh\nprintf '%s' \"$1\" > '{0}.tmp' && mv '{0}.tmp' '{0}'\n",
+        opened.display()
+    );
+    fs::write(&browser, script).unwrap();
+    fs::set_permissions(&browser, fs::Permissions::from_mode(0o755)).unwrap();
+    let browser = browser.to_str().unwrap();
+    let args = ["serve", "--port", "0", "--open", "."];
+    let server = Server::spawn_env(&site, &args, None, &[("BROWSER", browser)])
+        .wait_ready()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let url = poll(REBUILD, || fs::read_to_string(&opened).ok());
+    assert_eq!(
+        url.as_deref(),
+        Some(format!("http://127.0.0.1:{}/guide/", server.port).as_str()),
+        "stderr: {}",
+        server.stderr()
+    );
+}

@@ -241,13 +241,9 @@ fn session_id() -> u64 {
     (nanos % 1_000_000_000_000) as u64 * 1000
 }
 
+/// Opens the preview in the browser (the one `$BROWSER` names, when set).
 fn open_browser(url: &str) {
-    let opener = if cfg!(target_os = "macos") {
-        "open"
-    } else {
-        "xdg-open"
-    };
-    if let Err(e) = std::process::Command::new(opener).arg(url).spawn() {
-        eprintln!("warning: could not open a browser with {opener}: {e}; open {url} yourself");
+    if let Err(e) = opener::open_browser(url) {
+        eprintln!("warning: could not open a browser ({e}); open {url} yourself");
     }
 }
