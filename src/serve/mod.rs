@@ -2,7 +2,8 @@
 //! tell the browsers. Builds into memory, never into the build dir.
 
 pub mod cache;
-pub mod http;
+pub mod events;
+pub mod listen;
 pub mod rebuild;
 pub mod server;
 pub mod watch;
@@ -17,8 +18,9 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use crate::base::error::{Error, Result};
 
 use crate::write::Files;
+use events::Hub;
 use rebuild::{Built, DevBuild};
-use server::{Hub, Shared};
+use server::Shared;
 use watch::{Change, Roots};
 
 /// The options of `rekindle serve`.
@@ -54,9 +56,7 @@ pub fn serve(dir: &Path, opts: &ServeOptions) -> Result<()> {
     });
     publish(&shared, first, false);
     let handlers = Arc::clone(&shared);
-    std::thread::spawn(move || {
-        http::run(listener, move |request| server::handle(request, &handlers));
-    });
+    std::thread::spawn(move || listen::run(listener, handlers));
     let address = format!("{origin}{base}");
     println!("Serving on {address}");
     let _ = std::io::stdout().flush();
@@ -211,7 +211,7 @@ fn bind(opts: &ServeOptions) -> Result<std::net::TcpListener> {
             "warning: listening on {host}: other machines on your network can open this preview"
         );
     }
-    http::bind((host, opts.port).into()).map_err(|e| {
+    listen::bind((host, opts.port).into()).map_err(|e| {
         if e.kind() == std::io::ErrorKind::AddrInUse {
             Error::Server {
                 message: format!("port {} on {host} is already in use", opts.port),
@@ -242,13 +242,9 @@ fn session_id() -> u64 {
     (nanos % 1_000_000_000_000) as u64 * 1000
 }
 
+/// Opens the preview in the browser (the one `$BROWSER` names, when set).
 fn open_browser(url: &str) {
-    let opener = if cfg!(target_os = "macos") {
-        "open"
-    } else {
-        "xdg-open"
-    };
-    if let Err(e) = std::process::Command::new(opener).arg(url).spawn() {
-        eprintln!("warning: could not open a browser with {opener}: {e}; open {url} yourself");
+    if let Err(e) = opener::open_browser(url) {
+        eprintln!("warning: could not open a browser ({e}); open {url} yourself");
     }
 }

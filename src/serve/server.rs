@@ -1,17 +1,15 @@
-//! The dev server's HTTP side: answers like GitHub Pages from the in-memory site (folder ->
-//! index.html, 301 to add a slash, 404.html with status 404), never from anywhere else,
-//! and streams live-reload events under the reserved `/__rekindle/` prefix.
+//! The dev server's answers: like GitHub Pages from the in-memory site (folder -> index.html,
+//! 301 to add a slash, 404.html with status 404), never from anywhere else, only to requests
+//! for the preview's own address, and the live-reload tools under the reserved `/__rekindle/`.
 
-use std::io::Write;
-use std::net::{IpAddr, TcpStream};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError, sync_channel};
-use std::sync::{Arc, Mutex, RwLock};
-use std::time::Duration;
+use std::io::{self, Read};
+use std::net::IpAddr;
+use std::sync::{Arc, RwLock};
 
 use percent_encoding::percent_decode_str;
+use tiny_http::{Header, Response, StatusCode};
 
-use crate::serve::http::{Answer, Method, Request};
+use crate::serve::events::Hub;
 use crate::write::Files;
 
 /// The live-reload client injected into served HTML.
@@ -97,86 +95,6 @@ fn push_injected(out: &mut Vec<u8>, html: &[u8], at: usize) {
     out.extend_from_slice(before);
     out.extend_from_slice(SCRIPT_TAG.as_bytes());
     out.extend_from_slice(after);
-}
-
-/// Fans build events out to every open event stream; a stream that stops reading is dropped
-/// instead of holding the others up.
-#[derive(Default)]
-pub struct Hub {
-    clients: Mutex<Vec<SyncSender<Arc<str>>>>,
-    /// The last build's error or warnings, shown to tabs that connect while they stand.
-    status: Mutex<Option<Arc<str>>>,
-    build: AtomicU64,
-}
-
-impl Hub {
-    pub fn new(first_build: u64) -> Self {
-        Hub {
-            build: AtomicU64::new(first_build),
-            ..Hub::default()
-        }
-    }
-
-    fn subscribe(&self) -> (Receiver<Arc<str>>, String) {
-        let (tx, rx) = sync_channel(16);
-        let mut greeting = format!(
-            "retry: 1000\nevent: hello\ndata: {}\n\n",
-            self.build.load(Ordering::SeqCst)
-        );
-        if let Some(status) = self.status.lock().ok().as_ref().and_then(|s| s.as_ref()) {
-            greeting.push_str(status);
-        }
-        if let Ok(mut clients) = self.clients.lock() {
-            clients.push(tx);
-        }
-        (rx, greeting)
-    }
-
-    fn send(&self, event: Arc<str>) {
-        if let Ok(mut clients) = self.clients.lock() {
-            clients.retain(|c| match c.try_send(event.clone()) {
-                Ok(()) => true,
-                Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => false,
-            });
-        }
-    }
-
-    /// After a good build: `css` when only stylesheets changed, else `reload`.
-    /// `warnings` (the content lint's, as `path:line:col: message` lines) go with it.
-    /// When the site's files are those already served (`same_files`) and the same warnings
-    /// stand, the tabs are told nothing: a save that changes nothing, or a second batch of
-    /// events for one save, reloads no page. After a failed build they always hear.
-    pub fn built(&self, css_only: bool, warnings: &[String], same_files: bool) {
-        let json = serde_json::json!(warnings);
-        let event: Arc<str> = format!("event: warnings\ndata: {json}\n\n").into();
-        let standing = (!warnings.is_empty()).then(|| event.clone());
-        if let Ok(mut current) = self.status.lock() {
-            let unchanged = same_files && *current == standing;
-            *current = standing;
-            if unchanged {
-                return;
-            }
-        }
-        let build = self.build.fetch_add(1, Ordering::SeqCst) + 1;
-        let kind = if css_only { "css" } else { "reload" };
-        self.send(format!("event: {kind}\ndata: {build}\n\n").into());
-        self.send(event);
-    }
-
-    /// After a failed build: the message and its `file:line`, as JSON.
-    pub fn failed(&self, message: &str, location: &str) {
-        let json = serde_json::json!({ "message": message, "location": location });
-        let event: Arc<str> = format!("event: error\ndata: {json}\n\n").into();
-        if let Ok(mut status) = self.status.lock() {
-            *status = Some(event.clone());
-        }
-        self.send(event);
-    }
-
-    /// How many event streams are open.
-    pub fn clients(&self) -> usize {
-        self.clients.lock().map_or(0, |c| c.len())
-    }
 }
 
 /// Whether `new` holds the same files as `old`, byte for byte. A partial rebuild shares the
@@ -272,44 +190,71 @@ pub struct Shared {
     pub allowed: Allowed,
 }
 
-/// Answers one request. An event stream keeps its connection, and the thread that serves it.
-pub fn handle(request: &Request, shared: &Arc<Shared>) -> Answer {
+/// A request's method, as far as the preview cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Head,
+    Other,
+}
+
+/// What the preview reads of a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Request<'a> {
+    pub method: Method,
+    /// The request target as sent, e.g. `/guide/steps/?q=1`.
+    pub target: &'a str,
+    /// The `Host` header, when there is one.
+    pub host: Option<&'a str>,
+    /// The `Origin` header, which browsers send with cross-origin and event-stream requests.
+    pub origin: Option<&'a str>,
+}
+
+/// What the preview makes of a request.
+pub enum Answer {
+    Reply(Reply),
+    /// The live-reload event stream, which keeps the connection and the thread that serves it.
+    Events,
+}
+
+/// Answers one request.
+pub fn handle(request: &Request, shared: &Shared) -> Answer {
     if !shared.allowed.host(request.host) {
         let why = "forbidden: this preview answers only requests for its own address\n";
-        return Reply::text(403, why).answer(request);
+        return Answer::Reply(Reply::text(403, why));
     }
     if request.method == Method::Other {
         let reply = Reply::text(405, "method not allowed\n").with("Allow", "GET, HEAD");
-        return reply.answer(request);
+        return Answer::Reply(reply);
     }
     if let Some(tool) = request.target.strip_prefix(RESERVED) {
-        let tool = tool.split('?').next().unwrap_or(tool);
-        return match tool {
-            "livereload" if !shared.allowed.origin(request.origin) => {
-                Reply::text(403, "forbidden: another site's page may not listen here\n")
-                    .answer(request)
-            }
-            "livereload" if request.method == Method::Get => {
-                let shared = Arc::clone(shared);
-                Answer::Keep(Box::new(move |stream| stream_events(stream, &shared.hub)))
-            }
-            "livereload.js" => Reply {
-                status: 200,
-                content_type: "text/javascript; charset=utf-8".into(),
-                headers: Vec::new(),
-                body: Arc::from(LIVERELOAD_JS.as_bytes()),
-                script_at: None,
-            }
-            .answer(request),
-            _ => Reply::text(404, "not found\n").answer(request),
-        };
+        return reserved(tool, request, &shared.allowed);
     }
     let files = shared.files.read().map(|f| Arc::clone(&f));
     let base = shared.base.read().map(|b| b.clone());
-    match (files, base) {
-        (Ok(files), Ok(base)) => answer(request.target, &base, &files).answer(request),
-        _ => Reply::text(500, "the server lost its site; restart it\n").answer(request),
-    }
+    Answer::Reply(match (files, base) {
+        (Ok(files), Ok(base)) => answer(request.target, &base, &files),
+        _ => Reply::text(500, "the server lost its site; restart it\n"),
+    })
+}
+
+/// Answers a request for one of the server's own paths (`tool`, below `/__rekindle/`).
+fn reserved(tool: &str, request: &Request, allowed: &Allowed) -> Answer {
+    let tool = tool.split('?').next().unwrap_or(tool);
+    Answer::Reply(match tool {
+        "livereload" if !allowed.origin(request.origin) => {
+            Reply::text(403, "forbidden: another site's page may not listen here\n")
+        }
+        "livereload" if request.method == Method::Get => return Answer::Events,
+        "livereload.js" => Reply {
+            status: 200,
+            content_type: "text/javascript; charset=utf-8".into(),
+            headers: Vec::new(),
+            body: Arc::from(LIVERELOAD_JS.as_bytes()),
+            script_at: None,
+        },
+        _ => Reply::text(404, "not found\n"),
+    })
 }
 
 fn answer(url: &str, base: &str, files: &Files) -> Reply {
@@ -335,20 +280,20 @@ fn answer(url: &str, base: &str, files: &Files) -> Reply {
     }
 }
 
-/// A whole response, sent in one write: on loopback every write wakes the client once more.
-struct Reply {
+/// A response: its status, its headers, and a body that is the site's own bytes.
+pub struct Reply {
     status: u16,
     content_type: String,
     /// More headers; a value that could not be a header (a control character) is left out.
     headers: Vec<(&'static str, String)>,
-    /// Shared with the site in memory: copied once, into the response.
+    /// Shared with the site in memory, and never copied: see [`Body`].
     body: Arc<[u8]>,
     /// Where the live-reload script goes in an HTML page.
     script_at: Option<usize>,
 }
 
 impl Reply {
-    fn text(status: u16, body: &str) -> Reply {
+    pub fn text(status: u16, body: &str) -> Reply {
         Reply {
             status,
             content_type: "text/plain; charset=utf-8".into(),
@@ -385,61 +330,87 @@ impl Reply {
         self
     }
 
-    /// The response's bytes (only its head for HEAD), saying `Connection: close` when the
-    /// client will not send another request on the connection.
-    fn answer(self, request: &Request) -> Answer {
-        let reason = match self.status {
-            200 => "OK",
-            301 => "Moved Permanently",
-            400 => "Bad Request",
-            405 => "Method Not Allowed",
-            500 => "Internal Server Error",
-            _ => "Not Found",
-        };
-        let length = self.body.len() + self.script_at.map_or(0, |_| SCRIPT_TAG.len());
-        let mut out = Vec::with_capacity(length + 256);
-        let _ = write!(
-            out,
-            "HTTP/1.1 {} {reason}\r\nContent-Type: {}\r\nCache-Control: no-store\r\nContent-Length: {}\r\n",
-            self.status, self.content_type, length
-        );
-        for (name, value) in &self.headers {
-            if !value.bytes().any(|b| b.is_ascii_control()) {
-                let _ = write!(out, "{name}: {value}\r\n");
-            }
-        }
-        if request.last {
-            out.extend_from_slice(b"Connection: close\r\n");
-        }
-        out.extend_from_slice(b"\r\n");
-        match (request.method == Method::Head, self.script_at) {
-            (true, _) => {}
-            (false, Some(at)) => push_injected(&mut out, &self.body, at),
-            (false, None) => out.extend_from_slice(&self.body),
-        }
-        Answer::Bytes(out)
+    /// The reply as tiny_http sends it: with `Content-Length` (never chunked, whatever the
+    /// size) and `Cache-Control: no-store`. tiny_http leaves the body out for HEAD.
+    pub fn into_response(self) -> Response<Body> {
+        let named = [
+            ("Content-Type", self.content_type.as_str()),
+            ("Cache-Control", "no-store"),
+        ];
+        let more = self
+            .headers
+            .iter()
+            .map(|(name, value)| (*name, value.as_str()));
+        let headers = named.into_iter().chain(more).filter_map(header).collect();
+        let body = Body::new(self.body, self.script_at);
+        let length = body.length;
+        Response::new(StatusCode(self.status), headers, body, Some(length), None)
+            .with_chunked_threshold(usize::MAX)
     }
 }
 
-/// Holds one Server-Sent Events stream open until the browser goes away.
-fn stream_events(mut stream: TcpStream, hub: &Hub) {
-    let (events, greeting) = hub.subscribe();
-    let head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n";
-    if stream
-        .write_all(format!("{head}{greeting}").as_bytes())
-        .is_err()
-    {
-        return;
+/// A header, unless its value holds a control character or is not ASCII.
+fn header((name, value): (&str, &str)) -> Option<Header> {
+    if value.bytes().any(|b| b.is_ascii_control()) {
+        return None;
     }
-    loop {
-        let chunk = match events.recv_timeout(Duration::from_secs(15)) {
-            Ok(event) => event,
-            Err(RecvTimeoutError::Timeout) => ": keep-alive\n\n".into(),
-            Err(RecvTimeoutError::Disconnected) => return,
+    Header::from_bytes(name.as_bytes(), value.as_bytes()).ok()
+}
+
+/// A response body read straight from the site's shared bytes, with the live-reload script
+/// spliced in where a page has one. Nothing is copied per client but what its socket takes, so
+/// a client that does not read holds no copy of a large file.
+pub struct Body {
+    bytes: Arc<[u8]>,
+    /// The three parts: the bytes up to the script, the script, the bytes after it.
+    parts: [Part; 3],
+    length: usize,
+}
+
+/// Where one part of a [`Body`] reads from, and how far it has gone.
+#[derive(Clone, Copy)]
+enum Part {
+    Bytes { at: usize, end: usize },
+    Script { at: usize },
+}
+
+impl Body {
+    fn new(bytes: Arc<[u8]>, script_at: Option<usize>) -> Body {
+        let end = bytes.len();
+        let split = script_at.map_or(end, |at| at.min(end));
+        let script = if script_at.is_some() {
+            0
+        } else {
+            SCRIPT_TAG.len()
         };
-        if stream.write_all(chunk.as_bytes()).is_err() {
-            return;
+        Body {
+            parts: [
+                Part::Bytes { at: 0, end: split },
+                Part::Script { at: script },
+                Part::Bytes { at: split, end },
+            ],
+            length: end + SCRIPT_TAG.len() - script,
+            bytes,
         }
+    }
+}
+
+impl Read for Body {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        for part in &mut self.parts {
+            let (from, at) = match part {
+                Part::Bytes { at, end } => (self.bytes.get(*at..*end).unwrap_or_default(), at),
+                Part::Script { at } => (SCRIPT_TAG.as_bytes().get(*at..).unwrap_or_default(), at),
+            };
+            if from.is_empty() {
+                continue;
+            }
+            let n = from.len().min(buf.len());
+            buf[..n].copy_from_slice(&from[..n]);
+            *at += n;
+            return Ok(n);
+        }
+        Ok(0)
     }
 }
 
@@ -536,6 +507,65 @@ mod tests {
         assert_eq!(r("/%ff"), Resolved::BadRequest);
         assert_eq!(r("http://evil/"), Resolved::BadRequest);
         assert_eq!(r(&format!("/{}", "a".repeat(3000))), Resolved::BadRequest);
+    }
+
+    /// Reads all of `body`, `size` bytes at a time at most.
+    fn read_all(mut body: Body, size: usize) -> Vec<u8> {
+        let (mut out, mut buf) = (Vec::new(), vec![0; size]);
+        loop {
+            match body.read(&mut buf).unwrap() {
+                0 => return out,
+                n => out.extend_from_slice(&buf[..n]),
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// Whatever the page and however it is read, a body reads as the page with the script
+        /// injected, and is as long as it says.
+        #[test]
+        fn a_body_reads_as_the_injected_page(
+            html in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300),
+            size in 1usize..64,
+            page in proptest::prelude::any::<bool>(),
+        ) {
+            let bytes: Arc<[u8]> = Arc::from(&html[..]);
+            let body = Body::new(Arc::clone(&bytes), page.then(|| script_position(&html)));
+            let expected = if page { inject(&html) } else { html.clone() };
+            proptest::prop_assert_eq!(body.length, expected.len());
+            proptest::prop_assert_eq!(read_all(body, size), expected);
+        }
+    }
+
+    #[test]
+    fn a_script_position_past_the_end_puts_the_script_at_the_end() {
+        let body = Body::new(Arc::from(&b"<p>x</p>"[..]), Some(10_000));
+        let out = read_all(body, 3);
+        assert_eq!(out, [&b"<p>x</p>"[..], SCRIPT_TAG.as_bytes()].concat());
+    }
+
+    #[test]
+    fn a_reply_keeps_its_headers_unless_they_hold_control_characters() {
+        let response = Reply::text(301, "moved\n")
+            .with("Location", "/guide/")
+            .into_response();
+        let names: Vec<String> = (response.headers().iter())
+            .map(|h| format!("{}: {}", h.field, h.value))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "Content-Type: text/plain; charset=utf-8",
+                "Cache-Control: no-store",
+                "Location: /guide/"
+            ]
+        );
+        assert_eq!(response.data_length(), Some(6));
+        for bad in ["/a/\r\nSet-Cookie: x", "/a\n", "/caf\u{e9}/"] {
+            let response = Reply::text(301, "").with("Location", bad).into_response();
+            let location = (response.headers().iter()).find(|h| h.field.equiv("Location"));
+            assert!(location.is_none(), "{bad:?}");
+        }
     }
 
     #[test]
