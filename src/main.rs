@@ -218,20 +218,39 @@ fn run(command: Command) -> rekindle::Result<()> {
     for warning in &summary.warnings {
         eprintln!("warning: {warning}");
     }
-    match mode {
-        Mode::Build => println!("Built {summary} -> {}", summary.dest.display()),
-        Mode::Check => println!("Checked {summary}: no problems found"),
+    match (mode, summary.warnings.len()) {
+        (Mode::Build, _) => println!("Built {summary} -> {}", summary.dest.display()),
+        (Mode::Check, 0) => println!("Checked {summary}: no problems found"),
+        (Mode::Check, n) => println!("Checked {summary}: {}", count(0, n)),
     }
     Ok(())
 }
 
-/// Exit status 0, or 1 after printing every error once.
+/// `3 errors, 12 warnings` (a zero count is left out).
+fn count(errors: usize, warnings: usize) -> String {
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    match (errors, warnings) {
+        (e, 0) => plural(e, "error"),
+        (0, w) => plural(w, "warning"),
+        (e, w) => format!("{}, {}", plural(e, "error"), plural(w, "warning")),
+    }
+}
+
+/// Exit status 0, or 1 after printing the warnings found before the errors, every error
+/// once, and (for more than one problem) their count.
 fn report(outcome: rekindle::Result<()>) -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            for e in err.all() {
+            for warning in err.warnings() {
+                eprintln!("warning: {warning}");
+            }
+            let errors = err.all();
+            for e in &errors {
                 eprintln!("error: {e}");
+            }
+            if errors.len() + err.warnings().len() > 1 {
+                eprintln!("{}", count(errors.len(), err.warnings().len()));
             }
             ExitCode::FAILURE
         }

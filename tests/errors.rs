@@ -217,8 +217,11 @@ fn broken_anchor_on_the_same_page() {
 fn missing_template() {
     assert_case_fails(
         "missing-template",
-        "error: content/guide/02-second.md:4:1: template `fancy.html` does not exist in the theme
+        "warning: content/guide/02-second.md:1:1: the page has no description and no opening paragraph
+  = help: add `description: ...` or open the page with a paragraph: it is the summary shown in search results and social previews
+error: content/guide/02-second.md:4:1: template `fancy.html` does not exist in the theme
   = help: name a file of the theme's templates/ folder, or remove the field to use page.html
+1 error, 1 warning
 ",
     );
 }

@@ -36,9 +36,34 @@ fn strict_turns_warnings_into_errors_and_keeps_the_previous_output() {
     site.overlay("lint");
     let run = site.run(&["build", "--strict"]);
     assert_eq!(run.code, 1);
-    assert_eq!(run.stderr, WARNINGS.replace("warning: ", "error: "));
+    let errors = WARNINGS.replace("warning: ", "error: ");
+    assert_eq!(run.stderr, format!("{errors}5 errors\n"));
     assert!(common::snapshot(&site.public()) == before);
     assert_eq!(site.run(&["check", "--strict"]).code, 1);
+}
+
+/// `check` prints the warnings even when there are errors, and ends with the count; it says
+/// "no problems found" only when there are none.
+#[test]
+fn check_counts_errors_and_warnings() {
+    let site = Site::new("lint");
+    let run = site.run(&["check"]);
+    assert_eq!(run.code, 0);
+    assert!(run.stdout.ends_with(": 5 warnings\n"), "{}", run.stdout);
+    assert!(!run.stdout.contains("no problems found"));
+    site.write(
+        "content/guide/01-first.md",
+        "---\ntitle: First page\nweight: 1\n---\n\n[gone](nowhere.md)\n",
+    );
+    let run = site.run(&["check"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.starts_with(WARNINGS), "{}", run.stderr);
+    assert!(
+        run.stderr.ends_with("1 error, 5 warnings\n"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stdout.is_empty());
 }
 
 #[test]

@@ -132,6 +132,12 @@ pub enum Error {
     /// Several independent errors, reported together.
     #[error("{}", join(.0))]
     Many(Vec<Error>),
+    /// An error, with the warnings found before it: they are printed too.
+    #[error("{error}")]
+    Warned {
+        error: Box<Error>,
+        warnings: Vec<String>,
+    },
 }
 
 fn join(errors: &[Error]) -> String {
@@ -167,7 +173,28 @@ impl Error {
     pub fn all(&self) -> Vec<&Error> {
         match self {
             Error::Many(list) => list.iter().flat_map(Error::all).collect(),
+            Error::Warned { error, .. } => error.all(),
             other => vec![other],
+        }
+    }
+
+    /// This error with `warnings` found before it (none are added twice).
+    pub fn with_warnings(self, warnings: Vec<String>) -> Error {
+        match self {
+            Error::Warned { .. } => self,
+            error if warnings.is_empty() => error,
+            error => Error::Warned {
+                error: Box::new(error),
+                warnings,
+            },
+        }
+    }
+
+    /// The warnings found before this error.
+    pub fn warnings(&self) -> &[String] {
+        match self {
+            Error::Warned { warnings, .. } => warnings,
+            _ => &[],
         }
     }
 
@@ -179,6 +206,7 @@ impl Error {
             | Error::Template(d)
             | Error::Link(d)
             | Error::Output(d) => Some(d),
+            Error::Warned { error, .. } => error.diagnostic(),
             _ => None,
         }
     }

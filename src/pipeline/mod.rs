@@ -125,7 +125,9 @@ pub fn run(
         renderer: &renderer,
         sink,
     };
-    let written = write_site(stage, &theme, checker, &extras)?;
+    let found: Vec<String> = (warnings(config).into_iter()).chain(lints).collect();
+    let warned = |e: Error| e.with_warnings(found.clone());
+    let written = write_site(stage, &theme, checker, &extras).map_err(warned)?;
     target.commit(config)?;
     if let (Mode::Build, Some(file)) = (mode, &overrides.manifest) {
         output::write_manifest(&config.build_dir, file)?;
@@ -136,10 +138,7 @@ pub fn run(
         assets: site.assets.len() + theme.statics.len(),
         elapsed: started.elapsed(),
         dest: config.build_dir.clone(),
-        warnings: (warnings(config).into_iter())
-            .chain(lints)
-            .chain(written.warnings)
-            .collect(),
+        warnings: found.into_iter().chain(written.warnings).collect(),
     };
     // Freeing a large site takes milliseconds nobody needs to wait for.
     std::thread::spawn(move || drop((site, renderer, written.scans, written.checker)));
