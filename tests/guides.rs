@@ -237,3 +237,16 @@ fn an_alias_that_cannot_be_an_old_url_is_an_error_at_its_line() {
         );
     }
 }
+
+#[test]
+fn a_percent_encoded_link_finds_its_page() {
+    let page = built("percent-links", "guide/second/index.html");
+    assert!(
+        page.contains("<a href=\"/guide/guide/my-page/\">my page</a>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<a href=\"/guide/guide/my-page/\">again</a>"),
+        "{page}"
+    );
+}

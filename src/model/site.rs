@@ -568,7 +568,13 @@ pub fn rewrite_link(dest: &str, dir: &str, index: &LinkIndex, base: &str) -> Opt
     };
     let normal = normalize(&joined)?;
     if normal.ends_with(".md") {
-        return index.get(&normal).map(|url| [url, suffix].concat());
+        // `my%20page.md` names `my page.md`, as a browser would read it.
+        let decoded = percent_encoding::percent_decode_str(&normal)
+            .decode_utf8()
+            .ok()?;
+        return index
+            .get(decoded.as_ref())
+            .map(|url| [url, suffix].concat());
     }
     let slash = if path.ends_with('/') && !normal.is_empty() {
         "/"
