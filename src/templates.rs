@@ -249,17 +249,23 @@ impl Renderer {
     }
 }
 
-/// Room for a file's HTML, so that it is allocated once: a page or section's body and as much
-/// again for the layout; a listing can be large, so it starts at 16 KiB and grows.
+/// Room for a file's HTML, so that it is allocated once: a page or section's body and 12 KiB
+/// for the layout; the one-page guide, every body; a listing can be large, so it starts at
+/// 20 KiB and grows.
 fn size_hint(site: &Site, job: Job) -> usize {
     let body = match job {
         Job::Node(i) => match site.reading_order[i] {
             Node::Page(p) => site.pages[p].rendered.html.len(),
             Node::Section(s) => site.sections[s].rendered.html.len(),
         },
+        Job::All => {
+            let pages = site.pages.iter().map(|p| p.rendered.html.len());
+            let sections = site.sections.iter().map(|s| s.rendered.html.len());
+            pages.chain(sections).sum()
+        }
         _ => 8 << 10,
     };
-    body + (8 << 10)
+    body + (12 << 10)
 }
 
 /// One file to render.
