@@ -113,7 +113,7 @@ pub fn build(dir: &Path, overrides: &Overrides, mode: Mode) -> Result<Report> {
     drop(files);
     // The search text is written: the pages need not hold it while they render.
     site.release_search_text();
-    let extras: Vec<&str> = (extra_files(&config).into_iter())
+    let extras: Vec<&str> = (extra_files(&config, &site).into_iter())
         .filter(|name| *name != SEARCH_INDEX)
         .collect();
     let sink = target.sink();
@@ -298,7 +298,7 @@ fn write_cards(config: &Config, site: &Site, renderer: &Renderer, sink: &dyn Sin
 
 /// Every file a build writes, relative to the site root.
 pub fn output_files(config: &Config, site: &Site, theme: &content::Theme) -> Vec<String> {
-    let mut files = site_files(site, theme, &extra_files(config));
+    let mut files = site_files(site, theme, &extra_files(config, site));
     if theme.has_template(templates::ONE_PAGE) {
         files.push(templates::ONE_PAGE_FILE.to_string());
     }
@@ -504,15 +504,13 @@ fn warnings(config: &Config) -> Vec<String> {
     )]
 }
 
-/// sitemap.xml, robots.txt, atom.xml, .nojekyll, the search index and CNAME.
-pub fn extra_files(config: &Config) -> Vec<&'static str> {
-    let mut files = vec![
-        "sitemap.xml",
-        "robots.txt",
-        "atom.xml",
-        ".nojekyll",
-        SEARCH_INDEX,
-    ];
+/// sitemap.xml, robots.txt, .nojekyll, the search index, atom.xml when a page has a date,
+/// and CNAME when one is set.
+pub fn extra_files(config: &Config, site: &Site) -> Vec<&'static str> {
+    let mut files = vec!["sitemap.xml", "robots.txt", ".nojekyll", SEARCH_INDEX];
+    if feeds::has_dated_pages(site) {
+        files.push(feeds::ATOM);
+    }
     if config.cname.is_some() {
         files.push("CNAME");
     }
@@ -529,7 +527,7 @@ fn write_extra_file(
     match name {
         "sitemap.xml" => feeds::sitemap(config, site, out),
         "robots.txt" => out.write_all(feeds::robots(config).as_bytes()),
-        "atom.xml" => feeds::atom(config, site, out),
+        feeds::ATOM => feeds::atom(config, site, out),
         SEARCH_INDEX => search::write_index(site, out),
         "CNAME" => match &config.cname {
             Some(cname) => writeln!(out, "{cname}"),

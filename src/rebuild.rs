@@ -189,7 +189,7 @@ impl DevBuild {
         warnings.extend(crate::write_search_index(config, &memory, &index)?);
         drop(index);
         let files = crate::output_files(config, &site, &theme);
-        let mut extras = crate::extra_files(config);
+        let mut extras = crate::extra_files(config, &site);
         extras.retain(|f| *f != crate::SEARCH_INDEX);
         let checker = crate::links::Checker::new(&files, &config.base.path, &config.base.url);
         drop(files);

@@ -38,9 +38,23 @@ pub fn config(config: &Config) -> ConfigView<'_> {
 #[derive(Serialize)]
 pub struct SiteView<'a> {
     tags_path: &'a str,
+    /// The Atom feed's path, or "" when no page has a date and there is no feed.
+    feed: String,
     sections: Vec<SectionSummary<'a>>,
+    /// The top-level parts, in reading order: the home's sections and pages.
+    parts: Vec<PartLink<'a>>,
     tags: Vec<TagCount<'a>>,
     reading_order: Vec<NavItem<'a>>,
+}
+
+/// A top-level part of the site in `site.parts`.
+#[derive(Serialize)]
+struct PartLink<'a> {
+    title: &'a str,
+    description: &'a str,
+    path: &'a str,
+    /// `section` or `page`.
+    kind: &'static str,
 }
 
 /// A tag in `site.tags`: how many pages it has, not which (those are in `tags`, given to
@@ -283,6 +297,8 @@ pub struct SectionView<'a> {
     pages: Vec<PageSummary<'a>>,
     subsections: Vec<Value>,
     extra: &'a Extra,
+    /// The word that counts its pages (`extra.counter`, "Step"), or "".
+    counter: &'a str,
     breadcrumbs: Vec<Value>,
     prev: Option<Value>,
     next: Option<Value>,
@@ -326,11 +342,44 @@ pub fn site<'a>(config: &'a Config, site: &'a Site) -> SiteView<'a> {
         .iter()
         .map(|n| nav_item(site, *n))
         .collect();
+    let feed = match crate::feeds::has_dated_pages(site) {
+        true => [config.base.path.as_str(), crate::feeds::ATOM].concat(),
+        false => String::new(),
+    };
     SiteView {
         tags_path: &site.tags_path,
+        feed,
         sections,
+        parts: site.sections[0]
+            .children
+            .iter()
+            .map(|n| part_link(site, *n))
+            .collect(),
         tags,
         reading_order,
+    }
+}
+
+fn part_link(site: &Site, node: Node) -> PartLink<'_> {
+    match node {
+        Node::Section(s) => {
+            let meta = &site.sections[s].doc.meta;
+            PartLink {
+                title: &meta.title,
+                description: meta.description.as_deref().unwrap_or(""),
+                path: &site.sections[s].path,
+                kind: "section",
+            }
+        }
+        Node::Page(p) => {
+            let meta = &site.pages[p].doc.meta;
+            PartLink {
+                title: &meta.title,
+                description: meta.description.as_deref().unwrap_or(""),
+                path: &site.pages[p].path,
+                kind: "page",
+            }
+        }
     }
 }
 
@@ -499,7 +548,7 @@ pub fn kicker(site: &Site, p: usize) -> String {
     }
     let section = &site.sections[page.section];
     let (n, of) = (page.position.to_string(), section.pages.len().to_string());
-    let counter = (section.doc.meta.extra.get("counter")).and_then(|c| c.as_str());
+    let counter = section.doc.meta.counter();
     // Joined, not formatted: every page has one.
     match counter {
         Some(counter) => [counter, " ", &n, " of ", &of].concat(),
@@ -562,6 +611,7 @@ pub fn section<'a>(
             .map(|n| shared.link(site, *n))
             .collect(),
         extra: &section.doc.meta.extra,
+        counter: section.doc.meta.counter().unwrap_or(""),
         breadcrumbs,
         prev,
         next,
