@@ -10,6 +10,7 @@ pub mod http;
 pub mod links;
 pub mod lint;
 pub mod markdown;
+pub mod nav;
 pub mod onepage;
 pub mod output;
 pub mod plain_yaml;
@@ -242,11 +243,12 @@ pub fn write_site(
     extras: &[&str],
 ) -> Result<Written> {
     let jobs = renderer.all_jobs(site);
-    let (scans, warnings) = rayon::join(
+    let (rendered, warnings) = rayon::join(
         || render_into(config, site, renderer, sink, &checker, &jobs),
         || write_the_rest(config, site, theme, sink, extras),
     );
-    let (mut scans, warnings) = (scans?, warnings?);
+    let ((mut scans, over_budget), mut warnings) = (rendered?, warnings?);
+    warnings.extend(over_budget);
     if config.cards {
         write_cards(config, site, renderer, sink)?;
     }
@@ -318,7 +320,8 @@ fn card_files(config: &Config, site: &Site) -> Vec<String> {
     }
 }
 
-/// Renders `jobs` into `sink`, scanning each file's links and ids as it is written.
+/// Renders `jobs` into `sink`, scanning each file's links and ids as it is written. Returns
+/// the scans, and a warning when the one-page guide is over its budget.
 fn render_into(
     config: &Config,
     site: &Site,
@@ -326,9 +329,13 @@ fn render_into(
     sink: &dyn Sink,
     checker: &links::Checker,
     jobs: &[templates::Job],
-) -> Result<Vec<Scan>> {
+) -> Result<(Vec<Scan>, Option<String>)> {
     let scans = Mutex::new(Vec::new());
+    let one_page = std::sync::atomic::AtomicUsize::new(0);
     renderer.render(config, site, jobs, &|out: Output| {
+        if out.file == templates::ONE_PAGE_FILE {
+            one_page.store(out.html.len(), std::sync::atomic::Ordering::Relaxed);
+        }
         let (links, ids) = links::scan(&out.html);
         sink.write(&out.file, out.html.as_bytes())?;
         let scan = Scan {
@@ -341,7 +348,8 @@ fn render_into(
         scans.lock().map_err(|_| poisoned(config))?.push(scan);
         Ok(())
     })?;
-    scans.into_inner().map_err(|_| poisoned(config))
+    let warning = one_page_budget(config, one_page.into_inner());
+    Ok((scans.into_inner().map_err(|_| poisoned(config))?, warning))
 }
 
 /// What a partial rebuild needs from the last full one.
@@ -368,7 +376,7 @@ pub fn rewrite_site(
         checker,
     } = previous;
     let memory = output::Memory::default();
-    let fresh = render_into(config, site, renderer, &memory, checker, jobs)?;
+    let (fresh, one_page) = render_into(config, site, renderer, &memory, checker, jobs)?;
     let budget = write_search_index(config, &memory, index)?;
     files.extend(memory.into_files());
     // When no re-rendered file gained or lost an id, the other files' links still hold:
@@ -398,7 +406,7 @@ pub fn rewrite_site(
     } else {
         checker.check(scans, &origin)?;
     }
-    Ok(budget.into_iter().collect())
+    Ok(budget.into_iter().chain(one_page).collect())
 }
 
 /// Writes a search index joined from its entries (see `search::join`); returns a warning
@@ -426,7 +434,7 @@ fn site_files(site: &Site, theme: &content::Theme, extras: &[&str]) -> Vec<Strin
         Node::Section(s) => site.sections[s].file.clone(),
     });
     nodes
-        .chain(site.tags.iter().map(|t| t.file.clone()))
+        .chain((site.tags.iter()).flat_map(|t| (0..t.listing_pages()).map(|k| t.listing_file(k))))
         .chain(["tags/index.html".to_string(), "404.html".to_string()])
         .chain(site.assets.iter().map(|a| a.rel.clone()))
         .chain(theme.statics.iter().map(|(a, _)| a.rel.clone()))
@@ -490,6 +498,21 @@ fn search_budget(config: &Config, size: usize) -> Option<String> {
             Config::file(&config.root).display(),
             size as f64 / 1024.0,
             config.search_budget / 1024
+        )
+    })
+}
+
+/// A warning when the one-page guide (`size` bytes, 0 when not rendered) passes
+/// `[one-page] budget-kb`.
+fn one_page_budget(config: &Config, size: usize) -> Option<String> {
+    let size = size as u64;
+    (size > config.one_page_budget).then(|| {
+        format!(
+            "{}: the one-page guide ({}) is {:.1} KB, over the budget of {} KB: every reader who opens it downloads all of it; raise `budget-kb` under [one-page] if that is intended",
+            Config::file(&config.root).display(),
+            templates::ONE_PAGE_FILE,
+            size as f64 / 1024.0,
+            config.one_page_budget / 1024
         )
     })
 }

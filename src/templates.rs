@@ -141,7 +141,10 @@ impl Renderer {
             .into_iter()
             .chain(self.has(ONE_PAGE).then_some(Job::All))
             .chain(sections.into_iter().map(Job::Node))
-            .chain((0..site.tags.len()).map(Job::Tag))
+            .chain(
+                (site.tags.iter().enumerate())
+                    .flat_map(|(t, tag)| (0..tag.listing_pages()).map(move |k| Job::Tag(t, k))),
+            )
             .chain(pages.into_iter().map(Job::Node))
             .chain([Job::NotFound])
             .collect()
@@ -170,17 +173,22 @@ impl Renderer {
         job: Job,
     ) -> Result<Output> {
         let mut ctx = Context::new();
+        let node = match job {
+            Job::Node(i) => Some(site.reading_order[i]),
+            _ => None,
+        };
+        ctx.insert_value("nav", shared.nav(site, node));
         let (file, template, source) = match job {
             Job::Node(i) => {
                 let node = site.reading_order[i];
                 self.node_context(config, site, shared, node, &mut ctx)?
             }
-            Job::Tag(t) => {
+            Job::Tag(t, k) => {
                 let tag = &site.tags[t];
-                ctx.insert("tag", &views::tag(config, site, shared, t));
-                let meta = views::tag_meta(config, tag);
+                ctx.insert("tag", &views::tag(config, site, shared, t, k));
+                let meta = views::tag_meta(config, tag, k);
                 ctx.insert("meta", &meta.with_card(config, site, Node::Section(0)));
-                (tag.file.clone(), "tag.html".to_string(), None)
+                (tag.listing_file(k), "tag.html".to_string(), None)
             }
             Job::Tags => {
                 ctx.insert("tags", &views::tags(config, site, shared));
@@ -210,10 +218,7 @@ impl Renderer {
         Ok(Output {
             file,
             html,
-            node: match job {
-                Job::Node(i) => Some(site.reading_order[i]),
-                _ => None,
-            },
+            node,
             template,
         })
     }
@@ -273,7 +278,8 @@ fn size_hint(site: &Site, job: Job) -> usize {
 pub enum Job {
     /// The page or section at this index of the reading order.
     Node(usize),
-    Tag(usize),
+    /// Page `.1` (0-based) of the listing of tag `.0`.
+    Tag(usize, usize),
     Tags,
     NotFound,
     All,

@@ -125,6 +125,28 @@ pub struct TagView<'a, P> {
     path: &'a str,
     permalink: String,
     pages: Vec<P>,
+    /// For tag.html: which page of the tag's listing this is (`pages` holds its part).
+    pager: Option<Pager>,
+}
+
+/// Where one page of a listing stands among the listing's pages.
+#[derive(Serialize)]
+pub struct Pager {
+    /// 1-based.
+    number: usize,
+    /// How many pages the listing takes.
+    count: usize,
+    /// How many items the whole listing holds.
+    total: usize,
+    prev: Option<PagerLink>,
+    next: Option<PagerLink>,
+}
+
+/// Another page of a listing: "Page 2" and its path.
+#[derive(Serialize)]
+struct PagerLink {
+    title: String,
+    path: String,
 }
 
 fn tag_view<'a, P>(config: &Config, tag: &'a Tag, page: impl Fn(usize) -> P) -> TagView<'a, P> {
@@ -134,6 +156,7 @@ fn tag_view<'a, P>(config: &Config, tag: &'a Tag, page: impl Fn(usize) -> P) -> 
         path: &tag.path,
         permalink: config.base.permalink(&tag.path),
         pages: tag.pages.iter().map(|&p| page(p)).collect(),
+        pager: None,
     }
 }
 
@@ -164,6 +187,8 @@ pub struct Shared {
     section_refs: Vec<OnceLock<Value>>,
     /// The site's authors, for the pages that name none.
     authors: OnceLock<Value>,
+    /// The guide navigation, by section and window (see `nav::Key`).
+    navs: Vec<Vec<OnceLock<Value>>>,
 }
 
 impl Shared {
@@ -175,7 +200,20 @@ impl Shared {
             tags: cells(site.tags.len()),
             section_refs: cells(site.sections.len()),
             authors: OnceLock::new(),
+            navs: (0..site.sections.len())
+                .map(|s| cells(crate::nav::windows(site, s)))
+                .collect(),
         }
+    }
+
+    /// The guide navigation of `node` (`None` for a file outside the reading order), made
+    /// once for all the nodes that show the same.
+    pub fn nav(&self, site: &Site, node: Option<Node>) -> Value {
+        let key = crate::nav::key(site, node);
+        let cell = self.navs.get(key.section).and_then(|w| w.get(key.window));
+        cached(cell, || {
+            Value::from_serializable(&crate::nav::build(site, key))
+        })
     }
 
     /// `page.section` of the pages of section `s`.
@@ -619,15 +657,36 @@ pub fn section<'a>(
     }
 }
 
+/// Page `k` (0-based) of tag `t`'s listing, for tag.html.
 pub fn tag<'a>(
     config: &'a Config,
     site: &'a Site,
     shared: &Shared,
     t: usize,
+    k: usize,
 ) -> TagView<'a, PageSummary<'a>> {
-    tag_view(config, &site.tags[t], |p| {
-        page_summary(config, site, shared, p)
-    })
+    let tag = &site.tags[t];
+    let link = |k: usize| PagerLink {
+        title: format!("Page {}", k + 1),
+        path: tag.listing_path(k),
+    };
+    let count = tag.listing_pages();
+    TagView {
+        name: &tag.name,
+        slug: &tag.slug,
+        path: &tag.path,
+        permalink: config.base.permalink(&tag.path),
+        pages: (tag.listing(k).iter())
+            .map(|&p| page_summary(config, site, shared, p))
+            .collect(),
+        pager: Some(Pager {
+            number: k + 1,
+            count,
+            total: tag.pages.len(),
+            prev: k.checked_sub(1).map(link),
+            next: (k + 1 < count).then(|| link(k + 1)),
+        }),
+    }
 }
 
 pub fn page_meta<'a>(config: &'a Config, page: &'a Page) -> Meta<'a> {
@@ -656,12 +715,14 @@ pub fn section_meta<'a>(config: &'a Config, section: &'a Section) -> Meta<'a> {
     .or_site_description(config)
 }
 
-pub fn tag_meta<'a>(config: &'a Config, tag: &'a Tag) -> Meta<'a> {
+/// The `meta` of page `k` (0-based) of a tag's listing.
+pub fn tag_meta<'a>(config: &'a Config, tag: &'a Tag, k: usize) -> Meta<'a> {
+    let path = tag.listing_path(k);
     Meta {
         title: &tag.name,
         description: "",
-        path: tag.path.clone(),
-        permalink: config.base.permalink(&tag.path),
+        permalink: config.base.permalink(&path),
+        path,
         kind: "tag",
         image: String::new(),
     }

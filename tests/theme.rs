@@ -1,14 +1,22 @@
-//! The default theme, built with the real binary on fixture sites: templates that read the
+//! The default theme, built with the real binary on fixture sites and on a generated large
+//! site: a guide navigation that does not grow with the site, and templates that read the
 //! content's own settings (the section counter, the top-level parts, whether there is a feed).
 
 // Test code: failing loudly is the point.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 mod common;
+#[path = "../benches/build/corpus.rs"]
+#[allow(dead_code)]
+mod corpus;
 
 use std::collections::BTreeMap;
+use std::fs;
 
 use common::{Site, snapshot};
+
+/// Each page, HTML plus everything it loads, must weigh at most this (uncompressed).
+const PAGE_BUDGET: usize = 40 * 1024;
 
 /// The fixture `case` (over `basic`) with the repository's default theme instead of its own.
 fn themed(case: &str) -> Site {
@@ -108,4 +116,185 @@ fn the_404_page_lists_every_top_level_part() {
         ["/guide/guide/", "/guide/steps-apart/", "/guide/closing/"],
         "{list}"
     );
+}
+
+#[test]
+fn the_one_page_guide_over_its_budget_is_a_warning() {
+    let site = themed("basic");
+    let toml = site.read("book.toml");
+    site.write("book.toml", format!("{toml}\n[one-page]\nbudget-kb = 1\n"));
+    let run = site.run(&["build"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let size = fs::metadata(site.join("public/all/index.html"))
+        .unwrap()
+        .len();
+    assert_eq!(
+        run.stderr,
+        format!(
+            "warning: book.toml: the one-page guide (all/index.html) is {:.1} KB, over the budget of 1 KB: every reader who opens it downloads all of it; raise `budget-kb` under [one-page] if that is intended\n",
+            size as f64 / 1024.0
+        )
+    );
+}
+
+/// The `<li>` entries of a page's guide navigation.
+fn nav_entries(page: &str) -> Vec<&str> {
+    let nav = between(page, r#"<nav class="guide-nav""#, "</nav>").expect("a guide nav");
+    nav.split("<li class=\"nav-").skip(1).collect()
+}
+
+/// Every HTML file of a generated site of 1,200 pages in two sections of 600, built with
+/// the default theme, with the bytes of what each loads.
+fn large_site() -> (tempfile::TempDir, BTreeMap<String, Vec<u8>>, String) {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let theme = common::repo_root().join("themes/default");
+    let shape = corpus::Shape {
+        sections: 2,
+        theme: Some(&theme),
+    };
+    corpus::generate_shaped(dir.path(), 1200, 42, shape).expect("generate the site");
+    let out = dir.path().join("out");
+    let run = common::run_in(
+        dir.path(),
+        &["build", ".", "-d", out.to_str().expect("UTF-8 path")],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    (dir, snapshot(&out), run.stderr)
+}
+
+#[test]
+fn a_large_site_keeps_its_pages_small_its_navs_bounded_and_its_tags_paged() {
+    let (_dir, files, stderr) = large_site();
+    pages_stay_small_and_navs_bounded(&files, &stderr);
+    a_long_sections_nav_shows_a_window_around_the_page_and_links_to_the_others(&files);
+    a_tag_with_many_pages_lists_them_over_several_pages(&files);
+}
+
+fn pages_stay_small_and_navs_bounded(files: &BTreeMap<String, Vec<u8>>, stderr: &str) {
+    // 1,200 pages of Markdown make a one-page guide past the default budget of 2 MB.
+    assert!(
+        stderr.starts_with("warning: book.toml: the one-page guide"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    let loads: usize = ["style.css", "search.js"]
+        .map(|f| files[f].len())
+        .iter()
+        .sum();
+    let mut failures = Vec::new();
+    let mut heaviest = (0, String::new());
+    for (file, page) in html(files) {
+        if file == "all/index.html" {
+            continue;
+        }
+        let entries = nav_entries(&page);
+        // The home, two sections, a window of 20 pages and the links to the windows around it.
+        if entries.len() > 1 + 2 + 20 + 2 {
+            failures.push(format!("{file}: {} nav entries", entries.len()));
+        }
+        // Home and section pages hold their own lists of pages (section.html, index.html).
+        let section = file.starts_with("section-") && file.matches('/').count() == 1;
+        let listing = file == "index.html" || section;
+        let weight = page.len() + loads;
+        if !listing && weight > PAGE_BUDGET {
+            failures.push(format!("{file}: {weight} B with what it loads"));
+        }
+        if !listing && weight > heaviest.0 {
+            heaviest = (weight, file.clone());
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    eprintln!("heaviest page: {} at {} B", heaviest.1, heaviest.0);
+}
+
+fn a_long_sections_nav_shows_a_window_around_the_page_and_links_to_the_others(
+    files: &BTreeMap<String, Vec<u8>>,
+) {
+    // Page 250 of section 1 (file 00249-page-499): the window of its pages 241 to 260.
+    let file = "section-01/page-499/index.html";
+    let page = text(files, file);
+    let entries = nav_entries(&page);
+    let current: Vec<&&str> = entries
+        .iter()
+        .filter(|e| e.contains("aria-current"))
+        .collect();
+    assert_eq!(current.len(), 1, "{entries:#?}");
+    assert!(
+        current[0].contains(r#"<span class="num">250</span>"#),
+        "{current:?}"
+    );
+    let more: Vec<&&str> = entries.iter().filter(|e| e.starts_with("more")).collect();
+    assert_eq!(more.len(), 2, "{entries:#?}");
+    assert!(more[0].contains(">Pages 221–240 of 600</a>"), "{}", more[0]);
+    assert!(
+        more[0].contains(r#"href="/bench/section-01/page-441/""#),
+        "{}",
+        more[0]
+    );
+    assert!(more[1].contains(">Pages 261–280 of 600</a>"), "{}", more[1]);
+    // Every page of a section is reached from the section through the nav's windows.
+    let mut seen = std::collections::BTreeSet::new();
+    let mut at = "section-01/index.html".to_string();
+    for window in 1.. {
+        let page = text(files, &at);
+        let entries = nav_entries(&page);
+        let pages = entries.iter().filter(|e| e.starts_with("page"));
+        seen.extend(
+            pages
+                .filter_map(|e| href(e))
+                .filter(|h| h.starts_with("/bench/section-01/")),
+        );
+        let label = format!(">Pages {}–", window * 20 + 1);
+        let Some(next) = entries
+            .iter()
+            .find(|e| e.starts_with("more") && e.contains(&label))
+        else {
+            break;
+        };
+        let path = href(next).expect("a link");
+        at = format!("{}index.html", path.trim_start_matches("/bench/"));
+    }
+    assert_eq!(
+        seen.len(),
+        600,
+        "pages of section 1 reached through the nav"
+    );
+}
+
+/// The first `href` of an HTML fragment.
+fn href(html: &str) -> Option<String> {
+    let at = html.find("href=\"")? + "href=\"".len();
+    Some(html[at..].split('"').next()?.to_string())
+}
+
+fn a_tag_with_many_pages_lists_them_over_several_pages(files: &BTreeMap<String, Vec<u8>>) {
+    let first = text(files, "tags/growth/index.html");
+    let count = |page: &str| page.matches("<li>\n<h2>").count();
+    assert_eq!(count(&first), 30, "{first}");
+    let lede = between(&first, "<p class=\"lede\">", "</p>").expect("a lede");
+    assert!(lede.contains("with this tag: page 1 of "), "{lede}");
+    assert!(
+        first.contains(r#"<a class="pager-next" rel="next" href="/bench/tags/growth/page/2/">"#)
+    );
+    let second = text(files, "tags/growth/page/2/index.html");
+    assert!(second.contains(r#"<a class="pager-prev" rel="prev" href="/bench/tags/growth/">"#));
+    assert!(second.contains(
+        r#"<link rel="canonical" href="https://example.github.io/bench/tags/growth/page/2/">"#
+    ));
+    let pages = files
+        .keys()
+        .filter(|f| f.starts_with("tags/growth/") && f.ends_with("index.html"))
+        .count();
+    let listed: usize = (files.iter())
+        .filter(|(f, _)| f.starts_with("tags/growth/"))
+        .map(|(_, b)| count(&String::from_utf8_lossy(b)))
+        .sum();
+    assert!(pages > 2, "{pages} pages");
+    let total: usize = (lede.trim_start_matches("<p class=\"lede\">"))
+        .split_whitespace()
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("the lede starts with the count");
+    assert_eq!(listed, total, "every page of the tag is listed once");
+    assert!(!files.contains_key("tags/growth/page/1/index.html"));
 }
