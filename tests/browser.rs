@@ -1,7 +1,7 @@
 //! The built guide, checked as a browser and a validator see it: the Nu Html Checker,
 //! axe-core in headless Chromium (light and dark), no requests to other hosts, a weight
 //! budget, no scripts, a walk through the four steps and the chart, the guide navigation
-//! folded on phones, and screenshots at 320, 390 and 1280 px.
+//! folded on phones, share links on every page, and screenshots at 320, 390 and 1280 px.
 //!
 //! Needs Chromium, chromedriver, Java and tests/browser/node_modules; install them with
 //! `bash .ci/browser-deps.sh`. Without them these tests skip, except under `CI=true`,
@@ -800,6 +800,59 @@ fn on_a_phone_the_nav_folds_behind_one_control_and_the_article_starts_on_screen(
 }
 
 #[test]
+fn share_links_are_on_the_home_every_section_and_every_page() {
+    let needed = [Tool::Chromium, Tool::Chromedriver];
+    let Some(tools) = tools::require(
+        "share_links_are_on_the_home_every_section_and_every_page",
+        &needed,
+    ) else {
+        return;
+    };
+    let site = Site::build();
+    let browser = Browser::start(tools.chromedriver(), tools.chromium());
+    browser.set_window_rect(1280, 900);
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for page in site.pages() {
+        let other = ["404.html", "tags/", "all/"];
+        if other.iter().any(|o| page.rel.starts_with(o)) {
+            continue;
+        }
+        browser.navigate(&page.url);
+        let links = browser.execute(
+            "return [...document.querySelectorAll('main .share a')].map(a => [a.href, a.checkVisibility(), a.attributes.length]);",
+            vec![],
+        );
+        let links = links.as_array().expect("a list of links");
+        let canonical = browser.execute(
+            "return encodeURIComponent(document.querySelector('link[rel=canonical]').href);",
+            vec![],
+        );
+        let canonical = canonical.as_str().expect("the canonical URL");
+        let hosts = [
+            "https://www.facebook.com/",
+            "https://x.com/",
+            "https://www.linkedin.com/",
+        ];
+        let fine = links.len() == hosts.len()
+            && links.iter().zip(hosts).all(|(link, host)| {
+                let href = link[0].as_str().unwrap_or_default();
+                // A plain link: href and rel only, no handler.
+                href.starts_with(host)
+                    && href.contains(canonical)
+                    && link[1] == json!(true)
+                    && link[2] == json!(2)
+            });
+        if !fine {
+            failures.push(format!("{}: share links {links:?}", page.rel));
+        }
+        checked += 1;
+    }
+    assert!(failures.is_empty(), "{}", report("share links", &failures));
+    assert!(checked >= 12, "{checked} pages checked");
+}
+
+#[test]
 fn screenshots_at_three_widths_in_both_schemes() {
     let needed = [Tool::Chromium, Tool::Chromedriver];
     let Some(tools) = tools::require("screenshots_at_three_widths_in_both_schemes", &needed) else {
@@ -842,12 +895,18 @@ fn screenshots_at_three_widths_in_both_schemes() {
                 );
             };
             shoot(format!("{name}-{width}"));
+            browser.execute(
+                "document.querySelector('main .share').scrollIntoView({ block: 'center', behavior: 'instant' });",
+                vec![],
+            );
+            shoot(format!("{name}-{width}-share"));
             if phone && name == "step-2" {
+                browser.execute("window.scrollTo({ top: 0, behavior: 'instant' });", vec![]);
                 browser.click(&browser.find(".nav-fold > summary"));
                 shoot(format!("{name}-{width}-nav-open"));
             }
         }
     }
-    assert_eq!(written.len(), 3 * 3 * 2 + 2 * 2);
+    assert_eq!(written.len(), 3 * 3 * 2 * 2 + 2 * 2);
     eprintln!("screenshots: {} files in {}", written.len(), out.display());
 }

@@ -1,6 +1,7 @@
 //! The default theme, built with the real binary on fixture sites and on a generated large
-//! site: a guide navigation that does not grow with the site, and templates that read the
-//! content's own settings (the section counter, the top-level parts, whether there is a feed).
+//! site: a guide navigation that does not grow with the site, share links on every page, and
+//! templates that read the content's own settings (the section counter, the top-level parts,
+//! whether there is a feed).
 
 // Test code: failing loudly is the point.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
@@ -116,6 +117,30 @@ fn the_404_page_lists_every_top_level_part() {
         ["/guide/guide/", "/guide/steps-apart/", "/guide/closing/"],
         "{list}"
     );
+}
+
+#[test]
+fn share_links_are_on_the_home_sections_and_pages() {
+    let site = themed("basic");
+    let files = build(&site, &[]);
+    for (file, permalink) in [
+        ("index.html", "https://example.github.io/guide/"),
+        ("guide/index.html", "https://example.github.io/guide/guide/"),
+        (
+            "guide/first/index.html",
+            "https://example.github.io/guide/guide/first/",
+        ),
+    ] {
+        let page = text(&files, file);
+        let share = between(&page, r#"<section class="share""#, "</section>")
+            .unwrap_or_else(|| panic!("{file} has no share links"));
+        let encoded = permalink.replace(':', "%3A").replace('/', "%2F");
+        for host in ["www.facebook.com", "x.com", "www.linkedin.com"] {
+            let link = format!(r#"<a href="https://{host}/"#);
+            assert!(share.contains(&link), "{file}: no {host} link in {share}");
+        }
+        assert_eq!(share.matches(&encoded).count(), 3, "{file}: {share}");
+    }
 }
 
 #[test]
