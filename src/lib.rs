@@ -7,6 +7,7 @@ pub mod content;
 pub mod error;
 pub mod feeds;
 pub mod http;
+pub mod jsonld;
 pub mod links;
 pub mod lint;
 pub mod markdown;

@@ -236,16 +236,16 @@ impl Renderer {
             Node::Page(p) => {
                 let page = &site.pages[p];
                 ctx.insert("page", &views::page(config, site, shared, p));
-                let meta = views::page_meta(config, page);
-                ctx.insert("meta", &meta.with_card(config, site, node));
+                let meta = views::page_meta(config, page).with_card(config, site, node);
+                ctx.insert("meta", &meta.with_json_ld(config, site, node));
                 let template = views::page_template(site, p, |n| self.has(n))?;
                 Ok((page.file.clone(), template, Some(page.doc.path.clone())))
             }
             Node::Section(s) => {
                 let section = &site.sections[s];
                 ctx.insert("section", &views::section(config, site, shared, s));
-                let meta = views::section_meta(config, section);
-                ctx.insert("meta", &meta.with_card(config, site, node));
+                let meta = views::section_meta(config, section).with_card(config, site, node);
+                ctx.insert("meta", &meta.with_json_ld(config, site, node));
                 let template = if s == 0 { "index.html" } else { "section.html" };
                 let source = Some(section.doc.path.clone());
                 Ok((section.file.clone(), template.to_string(), source))

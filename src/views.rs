@@ -353,6 +353,8 @@ pub struct Meta<'a> {
     path: String,
     permalink: String,
     kind: &'static str,
+    /// Structured data for search engines (JSON-LD, safe inside `<script>`), or "".
+    json_ld: String,
 }
 
 pub fn site<'a>(config: &'a Config, site: &'a Site) -> SiteView<'a> {
@@ -499,7 +501,8 @@ fn page_summary<'a>(
     }
 }
 
-fn summary(page: &Page) -> &str {
+/// A page's summary: its description, else its first paragraph.
+pub(crate) fn summary(page: &Page) -> &str {
     match &page.doc.meta.description {
         Some(d) if !d.trim().is_empty() => d,
         _ => &page.rendered.summary,
@@ -698,6 +701,7 @@ pub fn page_meta<'a>(config: &'a Config, page: &'a Page) -> Meta<'a> {
         permalink: config.base.permalink(&page.path),
         kind: "page",
         image: String::new(),
+        json_ld: String::new(),
     }
     .or_site_description(config)
 }
@@ -711,6 +715,7 @@ pub fn section_meta<'a>(config: &'a Config, section: &'a Section) -> Meta<'a> {
         permalink: config.base.permalink(&section.path),
         kind: if is_home { "home" } else { "section" },
         image: String::new(),
+        json_ld: String::new(),
     }
     .or_site_description(config)
 }
@@ -725,6 +730,7 @@ pub fn tag_meta<'a>(config: &'a Config, tag: &'a Tag, k: usize) -> Meta<'a> {
         path,
         kind: "tag",
         image: String::new(),
+        json_ld: String::new(),
     }
     .or_site_description(config)
 }
@@ -737,6 +743,7 @@ pub fn tags_meta<'a>(config: &'a Config, site: &'a Site) -> Meta<'a> {
         permalink: config.base.permalink(&site.tags_path),
         kind: "tags",
         image: String::new(),
+        json_ld: String::new(),
     }
     .or_site_description(config)
 }
@@ -750,6 +757,7 @@ pub fn all_meta(config: &Config) -> Meta<'_> {
         path,
         kind: "all",
         image: String::new(),
+        json_ld: String::new(),
     }
     .or_site_description(config)
 }
@@ -763,6 +771,7 @@ pub fn not_found_meta(config: &Config) -> Meta<'_> {
         path,
         kind: "404",
         image: String::new(),
+        json_ld: String::new(),
     }
     .or_site_description(config)
 }
@@ -776,6 +785,12 @@ impl<'a> Meta<'a> {
                     .base
                     .permalink(&format!("{}{}", config.base.path, site.card_file(node)));
         }
+        self
+    }
+
+    /// Adds the structured data of `node` (after `with_card`, whose image it names).
+    pub fn with_json_ld(mut self, config: &Config, site: &Site, node: Node) -> Self {
+        self.json_ld = crate::jsonld::of(config, site, node, &self.image);
         self
     }
 

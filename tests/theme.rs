@@ -1,7 +1,7 @@
-//! The default theme, built with the real binary on fixture sites and on a generated large
-//! site: a guide navigation that does not grow with the site, share links on every page, and
-//! templates that read the content's own settings (the section counter, the top-level parts,
-//! whether there is a feed).
+//! The default theme, built with the real binary on fixture sites, on a generated large site
+//! and on the guide: a guide navigation that does not grow with the site, share links on
+//! every page, templates that read the content's own settings (the section counter, the
+//! top-level parts, whether there is a feed), and structured data (JSON-LD) on every page.
 
 // Test code: failing loudly is the point.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 use std::fs;
 
 use common::{Site, snapshot};
+use serde_json::Value;
 
 /// Each page, HTML plus everything it loads, must weigh at most this (uncompressed).
 const PAGE_BUDGET: usize = 40 * 1024;
@@ -141,6 +142,167 @@ fn share_links_are_on_the_home_sections_and_pages() {
         }
         assert_eq!(share.matches(&encoded).count(), 3, "{file}: {share}");
     }
+}
+
+/// The structured data of an HTML page: the JSON of its `application/ld+json` script.
+fn json_ld(page: &str) -> Option<Value> {
+    let script = between(page, r#"<script type="application/ld+json">"#, "</script>")?;
+    let json = &script[script.find('>')? + 1..script.len() - "</script>".len()];
+    Some(serde_json::from_str(json).unwrap_or_else(|e| panic!("invalid JSON-LD ({e}): {json}")))
+}
+
+/// The item of `@type` `kind` in a JSON-LD `@graph`.
+fn of_type<'a>(data: &'a Value, kind: &str) -> Option<&'a Value> {
+    (data["@graph"].as_array()?)
+        .iter()
+        .find(|thing| thing["@type"] == kind)
+}
+
+#[test]
+fn a_title_cannot_break_out_of_the_json_ld() {
+    let site = themed("script-title");
+    let files = build(&site, &[]);
+    let page = text(&files, "guide/first/index.html");
+    assert!(!page.contains("<script>alert(1)"), "{page}");
+    assert_eq!(
+        page.matches("</script>").count(),
+        2,
+        "JSON-LD and search.js"
+    );
+    let data = json_ld(&page).expect("JSON-LD on the page");
+    let article = of_type(&data, "Article").expect("an Article");
+    assert_eq!(
+        article["headline"],
+        "Break </script><script>alert(1)</script> out"
+    );
+    assert!(article.get("datePublished").is_none(), "{article}");
+    let dated = json_ld(&text(&files, "guide/second/index.html")).expect("JSON-LD");
+    let dated = of_type(&dated, "Article").expect("an Article");
+    assert_eq!(
+        dated["datePublished"], "2025-01-22",
+        "the source's own date"
+    );
+}
+
+/// Builds the guide itself into a temporary folder under its published address.
+fn the_guide() -> (tempfile::TempDir, BTreeMap<String, Vec<u8>>) {
+    let tmp = tempfile::tempdir().expect("a temporary folder");
+    let dest = tmp.path().join("site");
+    let root = common::repo_root();
+    let run = common::run_in(
+        tmp.path(),
+        &[
+            "build",
+            root.to_str().expect("UTF-8 path"),
+            "-d",
+            dest.to_str().expect("UTF-8 path"),
+            "--base-url",
+            "https://example.github.io/rekindle/",
+        ],
+    );
+    run.assert_ok();
+    let files = snapshot(&dest);
+    (tmp, files)
+}
+
+/// Checks an `Article`'s required properties; returns its headline.
+fn check_article(file: &str, data: &Value) -> String {
+    assert_eq!(data["@context"], "https://schema.org", "{file}");
+    let article = of_type(data, "Article").unwrap_or_else(|| panic!("{file}: no Article"));
+    let headline = article["headline"].as_str().expect("a headline");
+    assert!(!headline.is_empty(), "{file}");
+    assert!(
+        article["description"]
+            .as_str()
+            .is_some_and(|d| d.len() > 20)
+    );
+    assert_eq!(
+        article["author"],
+        serde_json::json!([{"@type": "Person", "name": "Jack Bush"}]),
+        "{file}"
+    );
+    // The source is dated "Jan 22", with no year: no date is made up.
+    assert!(article.get("datePublished").is_none(), "{file}: {article}");
+    assert!(
+        (article["url"].as_str()).is_some_and(|u| u.starts_with("https://example.github.io/")),
+        "{file}"
+    );
+    headline.to_string()
+}
+
+#[test]
+fn every_part_of_the_guide_carries_json_ld_and_the_steps_a_how_to() {
+    let (_tmp, files) = the_guide();
+    let mut checked = 0;
+    for (file, page) in html(&files) {
+        if file == "404.html" || file.starts_with("tags/") || file.starts_with("all/") {
+            continue;
+        }
+        let data = json_ld(&page).unwrap_or_else(|| panic!("{file} has no JSON-LD"));
+        let headline = check_article(file, &data);
+        assert!(
+            page.contains(&format!(">{headline}</h1>")),
+            "{file}: {headline}"
+        );
+        let crumbs = of_type(&data, "BreadcrumbList");
+        if file == "index.html" {
+            assert!(crumbs.is_none(), "the home has no breadcrumbs");
+        } else {
+            let items =
+                crumbs.unwrap_or_else(|| panic!("{file}: no BreadcrumbList"))["itemListElement"]
+                    .as_array()
+                    .expect("a list")
+                    .clone();
+            assert!(items.len() >= 2, "{file}");
+            assert_eq!(items[0]["item"], "https://example.github.io/rekindle/");
+            let last = &items[items.len() - 1];
+            assert_eq!(last["name"], headline.as_str(), "{file}");
+            for (i, item) in items.iter().enumerate() {
+                assert_eq!(item["@type"], "ListItem");
+                assert_eq!(item["position"], i + 1);
+            }
+        }
+        checked += 1;
+    }
+    assert!(checked >= 12, "{checked} pages checked");
+    let steps = json_ld(&text(&files, "steps/index.html")).expect("JSON-LD");
+    let how_to = of_type(&steps, "HowTo").expect("the steps section is a HowTo");
+    assert_eq!(how_to["name"], "Steps to reconnect with your ex");
+    let names = [
+        "Accept the breakup",
+        "Focus on self-improvement",
+        "Limit communication",
+    ];
+    let slugs = [
+        "accept-the-breakup",
+        "focus-on-self-improvement",
+        "limit-communication",
+    ];
+    let steps = how_to["step"].as_array().expect("steps");
+    assert_eq!(steps.len(), 4, "{how_to}");
+    for (i, step) in steps.iter().enumerate() {
+        assert_eq!(step["@type"], "HowToStep");
+        assert_eq!(step["position"], i + 1);
+        assert!(step["text"].as_str().is_some_and(|t| !t.is_empty()));
+        if i < 3 {
+            assert_eq!(step["name"], names[i]);
+            let url = format!("https://example.github.io/rekindle/steps/{}/", slugs[i]);
+            assert_eq!(step["url"], url);
+        }
+    }
+    assert_eq!(step_url(&steps[3]), "be-social-and-active");
+    for other in ["perspectives/index.html", "stats/index.html"] {
+        let data = json_ld(&text(&files, other)).expect("JSON-LD");
+        assert!(of_type(&data, "HowTo").is_none(), "{other} counts no steps");
+    }
+}
+
+fn step_url(step: &Value) -> &str {
+    let url = step["url"].as_str().unwrap_or_default();
+    url.trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
 }
 
 #[test]
