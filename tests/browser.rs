@@ -1,6 +1,8 @@
 //! The built guide, checked as a browser and a validator see it: the Nu Html Checker,
 //! axe-core in headless Chromium (light and dark), no requests to other hosts, a weight
-//! budget, no scripts, a walk through the four steps and the chart, and screenshots.
+//! budget, no scripts but the search (and JSON-LD data), a walk through the four steps and
+//! the chart, the guide navigation folded on phones, share links on every page, and
+//! screenshots at 320, 390 and 1280 px.
 //!
 //! Needs Chromium, chromedriver, Java and tests/browser/node_modules; install them with
 //! `bash .ci/browser-deps.sh`. Without them these tests skip, except under `CI=true`,
@@ -369,12 +371,20 @@ fn the_only_script_is_the_sites_own_search_and_works_without_it() {
     let mut failures = Vec::new();
     let pages = site.pages();
     let allowed = r#"<script src="/guide/search.js?h="#;
+    // Structured data is a data block, never run: one line, whose JSON holds no `<`.
+    let data = r#"<script type="application/ld+json">"#;
+    let is_data = |line: &str| {
+        line.strip_prefix(data)
+            .and_then(|rest| rest.strip_suffix("</script>"))
+            .is_some_and(|json| !json.contains('<'))
+    };
     for page in &pages {
         let html = fs::read_to_string(&page.file).expect("read a built page");
         for (n, line) in html.lines().enumerate() {
             let lower = line.to_ascii_lowercase();
             if lower.contains("<script")
                 && !(line.starts_with(allowed) && line.ends_with(" defer></script>"))
+                && !is_data(line)
             {
                 failures.push(format!("{}:{}: {}", page.rel, n + 1, line.trim()));
             }
@@ -694,13 +704,167 @@ fn png_size(png: &[u8]) -> Option<(u32, u32)> {
     Some((word(16), word(20)))
 }
 
+/// The screen sizes the theme is looked at in: two phones (touch) and a desktop.
+const SCREENS: [(i64, i64, bool); 3] = [(320, 568, true), (390, 844, true), (1280, 900, false)];
+
+/// Emulates a touch screen (a coarse pointer that cannot hover), as on a phone, or not.
+/// Applies to pages loaded after it.
+fn set_touch(browser: &Browser, on: bool) {
+    browser.cdp(
+        "Emulation.setTouchEmulationEnabled",
+        json!({ "enabled": on, "maxTouchPoints": if on { 5 } else { 1 } }),
+    );
+}
+
+/// Loads `url` on a screen of `width` x `height`, a touch screen when `touch`.
+fn open_on_screen(browser: &Browser, url: &str, (width, height, touch): (i64, i64, bool)) {
+    set_viewport(browser, width, height);
+    set_touch(browser, touch);
+    browser.navigate(url);
+    let coarse = browser.execute("return matchMedia('(pointer: coarse)').matches;", vec![]);
+    assert_eq!(coarse, json!(touch), "touch emulation at {width} px");
+}
+
+/// Where the guide navigation, the article and the search field are on screen.
+const LAYOUT: &str = r#"
+const box = el => { const r = el.getBoundingClientRect(); return [r.top, r.bottom, r.width, r.height]; };
+const link = document.querySelector('.guide-nav .nav-list a');
+const summary = document.querySelector('.nav-fold > summary');
+return {
+  nav_shown: link.checkVisibility() && link.getBoundingClientRect().height > 0,
+  fold_open: document.querySelector('.nav-fold').open,
+  summary: box(summary),
+  summary_clickable: getComputedStyle(summary).pointerEvents !== 'none',
+  h1: box(document.querySelector('main h1')),
+  height: innerHeight,
+  overflow: document.documentElement.scrollWidth - innerWidth,
+  placeholder: document.getElementById('rk-search-input').placeholder,
+};
+"#;
+
+/// The guide's home, a section and a page, with a name for screenshots.
+fn sample_pages() -> [(&'static str, String); 3] {
+    [
+        ("home", String::new()),
+        ("section", "steps/".to_string()),
+        ("step-2", format!("steps/{}/", STEPS[1].0)),
+    ]
+}
+
 #[test]
-fn screenshots_of_home_and_step_2_in_both_widths_and_schemes() {
+fn on_a_phone_the_nav_folds_behind_one_control_and_the_article_starts_on_screen() {
     let needed = [Tool::Chromium, Tool::Chromedriver];
     let Some(tools) = tools::require(
-        "screenshots_of_home_and_step_2_in_both_widths_and_schemes",
+        "on_a_phone_the_nav_folds_behind_one_control_and_the_article_starts_on_screen",
         &needed,
     ) else {
+        return;
+    };
+    let site = Site::build();
+    let browser = Browser::start(tools.chromedriver(), tools.chromium());
+    let mut failures = Vec::new();
+    for screen in SCREENS {
+        let (width, _, phone) = screen;
+        for (name, path) in sample_pages() {
+            open_on_screen(&browser, &site.url(&path), screen);
+            let at = format!("{name} at {width} px");
+            let l = browser.execute(LAYOUT, vec![]);
+            let (h1_bottom, height) = (l["h1"][1].as_f64().unwrap(), l["height"].as_f64().unwrap());
+            if h1_bottom > height {
+                failures.push(format!(
+                    "{at}: the title ends at {h1_bottom} px, below the screen"
+                ));
+            }
+            if l["overflow"].as_f64().unwrap() > 0.0 {
+                failures.push(format!("{at}: the page scrolls sideways: {l}"));
+            }
+            let placeholder = l["placeholder"].as_str().unwrap_or_default();
+            if placeholder.contains('/') == phone {
+                failures.push(format!("{at}: the search field says {placeholder:?}"));
+            }
+            if !phone {
+                if l["nav_shown"] != json!(true) || l["summary_clickable"] != json!(false) {
+                    failures.push(format!("{at}: the nav is not an open sidebar: {l}"));
+                }
+                continue;
+            }
+            if l["nav_shown"] != json!(false) || l["fold_open"] != json!(false) {
+                failures.push(format!("{at}: the nav is not folded: {l}"));
+            }
+            if l["summary"][3].as_f64().unwrap() < 44.0 {
+                failures.push(format!("{at}: the nav's control is under 44 px tall: {l}"));
+            }
+            browser.click(&browser.find(".nav-fold > summary"));
+            let open = browser.execute(LAYOUT, vec![]);
+            let current = browser.execute(
+                "const a = document.querySelector('.nav-list a[aria-current=\"page\"]'); return a && a.checkVisibility();",
+                vec![],
+            );
+            if open["nav_shown"] != json!(true) || current != json!(true) {
+                failures.push(format!("{at}: one tap does not show the nav: {open}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", report("phone layout", &failures));
+}
+
+#[test]
+fn share_links_are_on_the_home_every_section_and_every_page() {
+    let needed = [Tool::Chromium, Tool::Chromedriver];
+    let Some(tools) = tools::require(
+        "share_links_are_on_the_home_every_section_and_every_page",
+        &needed,
+    ) else {
+        return;
+    };
+    let site = Site::build();
+    let browser = Browser::start(tools.chromedriver(), tools.chromium());
+    browser.set_window_rect(1280, 900);
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for page in site.pages() {
+        let other = ["404.html", "tags/", "all/"];
+        if other.iter().any(|o| page.rel.starts_with(o)) {
+            continue;
+        }
+        browser.navigate(&page.url);
+        let links = browser.execute(
+            "return [...document.querySelectorAll('main .share a')].map(a => [a.href, a.checkVisibility(), a.attributes.length]);",
+            vec![],
+        );
+        let links = links.as_array().expect("a list of links");
+        let canonical = browser.execute(
+            "return encodeURIComponent(document.querySelector('link[rel=canonical]').href);",
+            vec![],
+        );
+        let canonical = canonical.as_str().expect("the canonical URL");
+        let hosts = [
+            "https://www.facebook.com/",
+            "https://x.com/",
+            "https://www.linkedin.com/",
+        ];
+        let fine = links.len() == hosts.len()
+            && links.iter().zip(hosts).all(|(link, host)| {
+                let href = link[0].as_str().unwrap_or_default();
+                // A plain link: href and rel only, no handler.
+                href.starts_with(host)
+                    && href.contains(canonical)
+                    && link[1] == json!(true)
+                    && link[2] == json!(2)
+            });
+        if !fine {
+            failures.push(format!("{}: share links {links:?}", page.rel));
+        }
+        checked += 1;
+    }
+    assert!(failures.is_empty(), "{}", report("share links", &failures));
+    assert!(checked >= 12, "{checked} pages checked");
+}
+
+#[test]
+fn screenshots_at_three_widths_in_both_schemes() {
+    let needed = [Tool::Chromium, Tool::Chromedriver];
+    let Some(tools) = tools::require("screenshots_at_three_widths_in_both_schemes", &needed) else {
         return;
     };
     let site = Site::build();
@@ -708,40 +872,50 @@ fn screenshots_of_home_and_step_2_in_both_widths_and_schemes() {
     let out = repo().join("target/screenshots");
     fs::create_dir_all(&out).expect("create target/screenshots");
 
-    let pages = [
-        ("home", String::new()),
-        ("step-2", format!("steps/{}/", STEPS[1].0)),
-    ];
     let mut written = Vec::new();
-    for (name, path) in &pages {
-        for (width, height) in [(390, 844), (1280, 900)] {
-            set_viewport(&browser, width, height);
-            browser.navigate(&site.url(path));
-            let ratio = browser.execute("return window.devicePixelRatio;", vec![]);
-            let ratio = ratio.as_f64().expect("devicePixelRatio");
-            let mut shots = Vec::new();
-            for scheme in COLOR_SCHEMES {
-                browser.set_color_scheme(scheme);
-                let png = browser.screenshot();
-                let file = out.join(format!("{name}-{width}-{scheme}.png"));
-                let size = png_size(&png).unwrap_or_else(|| {
-                    panic!("the screenshot for {} is not a PNG", file.display())
-                });
-                let expected = (
-                    (width as f64 * ratio).round() as u32,
-                    (height as f64 * ratio).round() as u32,
+    for (name, path) in sample_pages() {
+        for screen in SCREENS {
+            let (width, height, phone) = screen;
+            open_on_screen(&browser, &site.url(&path), screen);
+            let mut shoot = |label: String| {
+                let ratio = browser.execute("return window.devicePixelRatio;", vec![]);
+                let ratio = ratio.as_f64().expect("devicePixelRatio");
+                let mut shots = Vec::new();
+                for scheme in COLOR_SCHEMES {
+                    browser.set_color_scheme(scheme);
+                    let png = browser.screenshot();
+                    let file = out.join(format!("{label}-{scheme}.png"));
+                    let size = png_size(&png).unwrap_or_else(|| {
+                        panic!("the screenshot for {} is not a PNG", file.display())
+                    });
+                    let expected = (
+                        (width as f64 * ratio).round() as u32,
+                        (height as f64 * ratio).round() as u32,
+                    );
+                    assert_eq!(size, expected, "the size of {}", file.display());
+                    fs::write(&file, &png)
+                        .unwrap_or_else(|e| panic!("write {}: {e}", file.display()));
+                    written.push(file);
+                    shots.push(png);
+                }
+                assert_ne!(
+                    shots[0], shots[1],
+                    "{label} looks the same in light and dark color schemes"
                 );
-                assert_eq!(size, expected, "the size of {}", file.display());
-                fs::write(&file, &png).unwrap_or_else(|e| panic!("write {}: {e}", file.display()));
-                written.push(file);
-                shots.push(png);
-            }
-            assert_ne!(
-                shots[0], shots[1],
-                "{name} at {width} px looks the same in light and dark color schemes"
+            };
+            shoot(format!("{name}-{width}"));
+            browser.execute(
+                "document.querySelector('main .share').scrollIntoView({ block: 'center', behavior: 'instant' });",
+                vec![],
             );
+            shoot(format!("{name}-{width}-share"));
+            if phone && name == "step-2" {
+                browser.execute("window.scrollTo({ top: 0, behavior: 'instant' });", vec![]);
+                browser.click(&browser.find(".nav-fold > summary"));
+                shoot(format!("{name}-{width}-nav-open"));
+            }
         }
     }
-    assert_eq!(written.len(), 8);
+    assert_eq!(written.len(), 3 * 3 * 2 * 2 + 2 * 2);
     eprintln!("screenshots: {} files in {}", written.len(), out.display());
 }

@@ -1,6 +1,7 @@
 //! A deterministic synthetic site for benchmarks: N pages of about 1.5 KB of Markdown in ten
-//! sections, with front matter, links between pages, lists, tables and quotes, and a small
-//! theme that does the usual work. Shared by the benchmark and the tests.
+//! sections (or as many as a `Shape` says), with front matter, links between pages, lists,
+//! tables and quotes, and a small theme that does the usual work, or a copy of a real theme.
+//! Shared by the benchmark and the tests.
 
 use std::fs;
 use std::io;
@@ -8,6 +9,21 @@ use std::path::Path;
 
 /// How many sections the pages are spread over.
 pub const SECTIONS: usize = 10;
+
+/// How a generated site is laid out and rendered.
+#[derive(Debug, Clone, Copy)]
+pub struct Shape<'a> {
+    /// How many sections the pages are spread over.
+    pub sections: usize,
+    /// A theme folder to copy in and build with, instead of the small benchmark theme.
+    pub theme: Option<&'a Path>,
+}
+
+/// Ten sections and the small benchmark theme.
+pub const STANDARD: Shape<'static> = Shape {
+    sections: SECTIONS,
+    theme: None,
+};
 
 /// A tiny deterministic generator (SplitMix64): the same seed gives the same site.
 pub struct Rng(u64);
@@ -48,9 +64,9 @@ const TAGS: &[&str] = &[
     "stats",
 ];
 
-/// Where page `i` lives: its section and file stem.
-pub fn page_file(i: usize) -> (usize, String) {
-    (i % SECTIONS, format!("{:05}-page-{i}", i / SECTIONS))
+/// Where page `i` of a site of `sections` sections lives: its section and file stem.
+pub fn page_file(i: usize, sections: usize) -> (usize, String) {
+    (i % sections, format!("{:05}-page-{i}", i / sections))
 }
 
 fn sentence(rng: &mut Rng, words: usize) -> String {
@@ -61,29 +77,29 @@ fn sentence(rng: &mut Rng, words: usize) -> String {
     format!("{capital}{}.", s.join(" "))
 }
 
-/// The Markdown of page `i` of `n`.
-pub fn page(i: usize, n: usize, rng: &mut Rng) -> String {
-    let (section, _) = page_file(i);
+/// The Markdown of page `i` of `n`, spread over `sections` sections.
+pub fn page(i: usize, n: usize, sections: usize, rng: &mut Rng) -> String {
+    let (section, _) = page_file(i, sections);
     let other = rng.below(n);
-    let (other_section, other_stem) = page_file(other);
-    let next = (i + SECTIONS) % n.max(1);
-    let (_, next_stem) = page_file(next);
+    let (other_section, other_stem) = page_file(other, sections);
+    let next = (i + sections) % n.max(1);
+    let (_, next_stem) = page_file(next, sections);
     let link_other = if other_section == section {
         format!("{other_stem}.md#part-two")
     } else {
         format!("../section-{other_section:02}/{other_stem}.md#part-two")
     };
-    let next_link = if next % SECTIONS == section {
+    let next_link = if next % sections == section {
         format!("{next_stem}.md")
     } else {
-        format!("../section-{:02}/{next_stem}.md", next % SECTIONS)
+        format!("../section-{:02}/{next_stem}.md", next % sections)
     };
     let tags: Vec<&str> = (0..2).map(|_| rng.pick(TAGS)).collect();
     let mut md = format!(
         "---\ntitle: Page {i} about {}\ndescription: {}\nweight: {}\ndate: 2025-{:02}-{:02}\ntags: [{}, {}]\n---\n\n",
         rng.pick(WORDS),
         sentence(rng, 10),
-        i / SECTIONS,
+        i / sections,
         1 + i % 12,
         1 + i % 28,
         tags[0],
@@ -124,19 +140,37 @@ pub fn page(i: usize, n: usize, rng: &mut Rng) -> String {
     md
 }
 
-/// Writes a complete rekindle project with `n` pages into `dir`.
+/// Writes a complete rekindle project with `n` pages into `dir`, in the `STANDARD` shape.
 pub fn generate(dir: &Path, n: usize, seed: u64) -> io::Result<()> {
+    generate_shaped(dir, n, seed, STANDARD)
+}
+
+/// The book.toml of a generated site built with the theme `theme`.
+pub fn book_toml(theme: &str) -> String {
+    format!(
+        "[book]\ntitle = \"Benchmark guide\"\nauthors = [\"Bench\"]\n\n[build]\ntheme = \"{theme}\"\n\n[site]\nurl = \"https://example.github.io/bench/\"\n# Hugo and Zola draw no cards: compare like with like.\ncards = false\n"
+    )
+}
+
+/// Writes a complete rekindle project with `n` pages into `dir`, laid out as `shape` says.
+/// It always holds the benchmark theme (`bench`); with `shape.theme` it also holds that
+/// theme as `default`, and book.toml names it.
+pub fn generate_shaped(dir: &Path, n: usize, seed: u64, shape: Shape) -> io::Result<()> {
     let mut rng = Rng::new(seed);
     fs::create_dir_all(dir.join("content"))?;
-    fs::write(
-        dir.join("book.toml"),
-        "[book]\ntitle = \"Benchmark guide\"\nauthors = [\"Bench\"]\n\n[build]\ntheme = \"bench\"\n\n[site]\nurl = \"https://example.github.io/bench/\"\n# Hugo and Zola draw no cards: compare like with like.\ncards = false\n",
-    )?;
+    let theme = match shape.theme {
+        Some(theme) => {
+            copy_tree(theme, &dir.join("themes/default"))?;
+            "default"
+        }
+        None => "bench",
+    };
+    fs::write(dir.join("book.toml"), book_toml(theme))?;
     fs::write(
         dir.join("content/_index.md"),
         "---\ntitle: Benchmark guide\n---\n\nA generated site.\n",
     )?;
-    for s in 0..SECTIONS {
+    for s in 0..shape.sections {
         let folder = dir.join(format!("content/section-{s:02}"));
         fs::create_dir_all(&folder)?;
         fs::write(
@@ -145,9 +179,9 @@ pub fn generate(dir: &Path, n: usize, seed: u64) -> io::Result<()> {
         )?;
     }
     for i in 0..n {
-        let (section, stem) = page_file(i);
+        let (section, stem) = page_file(i, shape.sections);
         let path = dir.join(format!("content/section-{section:02}/{stem}.md"));
-        fs::write(path, page(i, n, &mut rng))?;
+        fs::write(path, page(i, n, shape.sections, &mut rng))?;
     }
     write_theme(&dir.join("themes/bench"))
 }

@@ -2,7 +2,8 @@
 //! (whole process, median of several runs, peak memory, CPU time), the Markdown-only floor
 //! run in turn with them (with its CPU time; the ratio is the median of each build's time
 //! over the floor's beside it), serve's save-to-reload latency and requests
-//! a second (with `wrk`), and Hugo or Zola when they are on the PATH.
+//! a second (with `wrk`), and Hugo or Zola when they are on the PATH. At 10,000 pages it also
+//! builds a site of 20 sections of 500 with the default theme and with the benchmark theme.
 //! `BENCH_SIZES=100,1000` limits the sizes; `BENCH_RUNS` sets the number of cold builds.
 //!
 //! Every cold build (rekindle, the floor, Hugo, Zola) writes into a folder of its own that
@@ -18,6 +19,7 @@
 mod corpus;
 mod floor;
 mod latency;
+mod theme;
 
 use std::path::Path;
 use std::process::Command;
@@ -26,7 +28,7 @@ use std::time::{Duration, Instant};
 const BIN: &str = env!("CARGO_BIN_EXE_rekindle");
 
 fn main() {
-    // `cargo bench --bench build -- generate DIR PAGES [SEED]` only writes a corpus.
+    // `cargo bench --bench build -- generate DIR PAGES [SEED [SECTIONS]]` only writes a corpus.
     let args: Vec<String> = std::env::args()
         .skip(1)
         .filter(|a| a != "--bench")
@@ -38,7 +40,14 @@ fn main() {
         let seed = rest
             .first()
             .map_or(42, |s| s.parse().expect("SEED is a number"));
-        corpus::generate(Path::new(dir), pages, seed).expect("write the corpus");
+        let sections = rest.get(1).map_or(corpus::SECTIONS, |s| {
+            s.parse().expect("SECTIONS is a number")
+        });
+        let shape = corpus::Shape {
+            sections,
+            theme: None,
+        };
+        corpus::generate_shaped(Path::new(dir), pages, seed, shape).expect("write the corpus");
         println!("Wrote a {pages}-page site (seed {seed}) to {dir}");
         return;
     }
@@ -48,6 +57,16 @@ fn main() {
     {
         let time = floor::run(Path::new(content), Path::new(out));
         println!("floor: {}", ms(time));
+        return;
+    }
+    // `cargo bench --bench build -- theme PAGES [RUNS]` only compares the themes.
+    if let [command, pages, rest @ ..] = args.as_slice()
+        && command == "theme"
+    {
+        let runs = rest
+            .first()
+            .map_or(3, |r| r.parse().expect("RUNS is a number"));
+        theme::compare(pages.parse().expect("PAGES is a number"), runs);
         return;
     }
     let sizes: Vec<usize> = std::env::var("BENCH_SIZES")
@@ -104,6 +123,9 @@ fn main() {
             "\n10,000 / 1,000 pages build time: {:.1}× (linear would be 10×)",
             big.1.as_secs_f64() / small.1.as_secs_f64()
         );
+    }
+    if sizes.contains(&10_000) {
+        theme::compare(10_000, 3);
     }
     let guide = Path::new(env!("CARGO_MANIFEST_DIR"));
     let copy = tempfile::tempdir().expect("temp dir");

@@ -75,10 +75,18 @@ impl Checker {
     /// held in memory. `ids` are the ids of `file` itself.
     pub fn triage(&self, file: &str, links: Vec<Cow<'_, str>>, ids: &[String]) -> Vec<String> {
         let here = page_path(&self.base_path, file);
+        // A long page (the one-page guide) links to thousands of its own ids: look them up in
+        // a set, not one by one.
+        let set: Option<HashSet<&str, ahash::RandomState>> =
+            (ids.len() > 64).then(|| ids.iter().map(String::as_str).collect());
+        let has = |fragment: &str| match &set {
+            Some(set) => set.contains(fragment),
+            None => ids.iter().any(|id| id == fragment),
+        };
         let keep = |link: &str| match self.target(link, &here) {
             Target::Outside => false,
             Target::Found(target, fragment) if target == here => {
-                !ids.iter().any(|id| id == fragment) && !fragment.is_empty()
+                !fragment.is_empty() && !has(fragment)
             }
             Target::Found(_, fragment) => !fragment.is_empty(),
             Target::Broken(_) => true,

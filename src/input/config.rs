@@ -20,9 +20,12 @@ struct RawConfig {
     #[serde(default)]
     search: RawSearch,
     #[serde(default)]
+    one_page: RawSearch,
+    #[serde(default)]
     extra: toml::Table,
 }
 
+/// `[search]` and `[one-page]`: the size past which the file gets a warning.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
 struct RawSearch {
@@ -200,6 +203,8 @@ pub struct Config {
     pub strict: bool,
     /// Above this size (bytes) the search index gets a warning.
     pub search_budget: u64,
+    /// Above this size (bytes) the one-page guide (`/all/`) gets a warning.
+    pub one_page_budget: u64,
 }
 
 impl Config {
@@ -256,6 +261,7 @@ impl Config {
             drafts: overrides.drafts,
             strict: overrides.strict,
             search_budget: raw.search.budget_kb.saturating_mul(1024),
+            one_page_budget: raw.one_page.budget_kb.saturating_mul(1024),
         })
     }
 }

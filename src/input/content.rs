@@ -187,6 +187,16 @@ pub struct SectionMeta {
     pub extra: Extra,
 }
 
+impl SectionMeta {
+    /// `extra.counter`: the word that counts the section's pages ("Step" makes "Step 2 of 4"),
+    /// if the section has one.
+    pub fn counter(&self) -> Option<&str> {
+        (self.extra.get("counter"))
+            .and_then(|c| c.as_str())
+            .filter(|c| !c.trim().is_empty())
+    }
+}
+
 /// One Markdown file: where it is, its front matter and its body.
 #[derive(Debug, Clone)]
 pub struct Document<M> {

@@ -85,6 +85,39 @@ pub struct Tag {
     pub pages: Vec<usize>,
 }
 
+/// The most pages one page of a tag's listing holds; a tag with more continues on
+/// `tags/<slug>/page/2/` and so on, so that no listing grows with the site.
+pub const TAG_PAGE_SIZE: usize = 30;
+
+impl Tag {
+    /// How many pages its listing takes (at least one).
+    pub fn listing_pages(&self) -> usize {
+        self.pages.len().div_ceil(TAG_PAGE_SIZE).max(1)
+    }
+
+    /// The pages listed on page `k` (0-based) of its listing.
+    pub fn listing(&self, k: usize) -> &[usize] {
+        let from = (k * TAG_PAGE_SIZE).min(self.pages.len());
+        &self.pages[from..(from + TAG_PAGE_SIZE).min(self.pages.len())]
+    }
+
+    /// The URL path of page `k` (0-based) of its listing.
+    pub fn listing_path(&self, k: usize) -> String {
+        match k {
+            0 => self.path.clone(),
+            _ => format!("{}page/{}/", self.path, k + 1),
+        }
+    }
+
+    /// The output file of page `k` (0-based) of its listing.
+    pub fn listing_file(&self, k: usize) -> String {
+        match k {
+            0 => self.file.clone(),
+            _ => format!("tags/{}/page/{}/index.html", self.slug, k + 1),
+        }
+    }
+}
+
 /// The whole site, ready for the templates. Section 0 is the home.
 #[derive(Debug)]
 pub struct Site {
@@ -235,7 +268,10 @@ fn claim_generated(
         }
     }
     for t in tags {
-        files.claim(&t.file, &PathBuf::from(format!("tag `{}`", t.name)))?;
+        for k in 0..t.listing_pages() {
+            let file = t.listing_file(k);
+            files.claim(&file, &PathBuf::from(format!("tag `{}`", t.name)))?;
+        }
     }
     for page in &site.pages {
         for alias in &page.aliases {

@@ -115,7 +115,7 @@ pub fn run(
     // The search text is written: the pages need not hold it while they render.
     site.release_search_text();
     // The search index is written while the folders are made (see `prepare`).
-    let extras: Vec<Generated> = (Generated::of(config).into_iter())
+    let extras: Vec<Generated> = (Generated::of(config, &site).into_iter())
         .filter(|g| *g != Generated::SearchIndex)
         .collect();
     let sink = target.sink();
@@ -261,11 +261,12 @@ pub fn write_site(
 ) -> Result<Written> {
     let Stage { config, site, .. } = stage;
     let jobs = stage.renderer.all_jobs(site);
-    let (scans, warnings) = rayon::join(
+    let (rendered, warnings) = rayon::join(
         || render_into(stage, &checker, &jobs),
         || write_the_rest(stage, theme, extras),
     );
-    let (mut scans, warnings) = (scans?, warnings?);
+    let ((mut scans, over_budget), mut warnings) = (rendered?, warnings?);
+    warnings.extend(over_budget);
     // Cards are images nobody reads in `check`: drawing them is most of a small build.
     if config.cards && !stage.sink.discards() {
         write_cards(stage)?;
@@ -334,12 +335,13 @@ fn write_cards(stage: Stage) -> Result<()> {
     })
 }
 
-/// Renders `jobs` into `sink`, scanning each file's links and ids as it is written.
+/// Renders `jobs` into `sink`, scanning each file's links and ids as it is written. Returns
+/// the scans, and a warning when the one-page guide is over its budget.
 pub fn render_into(
     stage: Stage,
     checker: &links::Checker,
     jobs: &[templates::Job],
-) -> Result<Vec<Scan>> {
+) -> Result<(Vec<Scan>, Option<String>)> {
     let Stage {
         config,
         site,
@@ -347,7 +349,11 @@ pub fn render_into(
         sink,
     } = stage;
     let scans = Mutex::new(Vec::new());
+    let one_page = std::sync::atomic::AtomicUsize::new(0);
     renderer.render(config, site, jobs, &|out: Output| {
+        if out.file == templates::ONE_PAGE_FILE {
+            one_page.store(out.html.len(), std::sync::atomic::Ordering::Relaxed);
+        }
         let (links, ids) = html::scan(&out.html);
         sink.write(&out.file, out.html.as_bytes())?;
         let scan = Scan {
@@ -360,7 +366,23 @@ pub fn render_into(
         scans.lock().map_err(|_| poisoned(config))?.push(scan);
         Ok(())
     })?;
-    scans.into_inner().map_err(|_| poisoned(config))
+    let warning = one_page_budget(config, one_page.into_inner());
+    Ok((scans.into_inner().map_err(|_| poisoned(config))?, warning))
+}
+
+/// A warning when the one-page guide (`size` bytes, 0 when not rendered) passes
+/// `[one-page] budget-kb`.
+fn one_page_budget(config: &Config, size: usize) -> Option<String> {
+    let size = size as u64;
+    (size > config.one_page_budget).then(|| {
+        format!(
+            "{}: the one-page guide ({}) is {:.1} KB, over the budget of {} KB: every reader who opens it downloads all of it; raise `budget-kb` under [one-page] if that is intended",
+            Config::file(&config.root).display(),
+            templates::ONE_PAGE_FILE,
+            size as f64 / 1024.0,
+            config.one_page_budget / 1024
+        )
+    })
 }
 
 /// Writes a search index joined from its entries (see `search::join`); returns a warning

@@ -9,7 +9,7 @@ use crate::render::templates;
 
 /// Every file a build writes, relative to the site root.
 pub fn output_files(config: &Config, site: &Site, theme: &Theme) -> Vec<String> {
-    let mut files = site_files(site, theme, &Generated::of(config));
+    let mut files = site_files(site, theme, &Generated::of(config, site));
     if theme.has_template(templates::ONE_PAGE) {
         files.push(templates::ONE_PAGE_FILE.to_string());
     }
@@ -34,7 +34,7 @@ fn card_files(config: &Config, site: &Site) -> Vec<String> {
 fn site_files(site: &Site, theme: &Theme, generated: &[Generated]) -> Vec<String> {
     let nodes = (site.reading_order.iter()).map(|&node| site.node(node).file.to_string());
     nodes
-        .chain(site.tags.iter().map(|t| t.file.clone()))
+        .chain((site.tags.iter()).flat_map(|t| (0..t.listing_pages()).map(|k| t.listing_file(k))))
         .chain(["tags/index.html".to_string(), "404.html".to_string()])
         .chain(site.assets.iter().map(|a| a.rel.clone()))
         .chain(theme.statics.iter().map(|(a, _)| a.rel.clone()))

@@ -1,11 +1,20 @@
-//! The machine-readable files of the site: sitemap.xml, robots.txt and the Atom feed,
-//! written to any `io::Write` (a large site's feeds are streamed to disk).
+//! The machine-readable files of the site: sitemap.xml, robots.txt and the Atom feed (when a
+//! page has a date), written to any `io::Write` (a large site's feeds are streamed to disk).
 
 use std::io::{self, Write};
 
 use crate::base::escape;
 use crate::input::config::Config;
 use crate::model::site::{Node, Site};
+
+/// The Atom feed's file, relative to the site root.
+pub const ATOM: &str = "atom.xml";
+
+/// True when some page has a date: only then is there an Atom feed. A feed of no entries
+/// would have no date to give as its own `<updated>`.
+pub fn has_dated_pages(site: &Site) -> bool {
+    site.pages.iter().any(|p| p.doc.meta.date.is_some())
+}
 
 /// Every page and section, in reading order, with the last date the content gives.
 pub fn sitemap(config: &Config, site: &Site, out: &mut dyn Write) -> io::Result<()> {
@@ -46,7 +55,8 @@ pub fn robots(config: &Config) -> String {
     }
 }
 
-/// An Atom feed of the dated pages, newest first.
+/// An Atom feed of the dated pages, newest first. Writes nothing when no page has a date (see
+/// `has_dated_pages`): such a site has no feed.
 pub fn atom(config: &Config, site: &Site, out: &mut dyn Write) -> io::Result<()> {
     let mut dated: Vec<usize> = (0..site.pages.len())
         .filter(|&p| site.pages[p].doc.meta.date.is_some())
@@ -64,23 +74,26 @@ pub fn atom(config: &Config, site: &Site, out: &mut dyn Write) -> io::Result<()>
                 .updated
                 .or(site.pages[p].doc.meta.date)
         })
-        .max()
-        .map_or_else(|| "1970-01-01".to_string(), |d| d.0.to_string());
+        .max();
+    let Some(updated) = updated else {
+        return Ok(());
+    };
     let home = config.base.permalink(&config.base.path);
     let feed = config
         .base
-        .permalink(&format!("{}atom.xml", config.base.path));
+        .permalink(&[config.base.path.as_str(), ATOM].concat());
     out.write_all(
         b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"",
     )?;
     write!(
         out,
-        "{}\">\n  <title>{}</title>\n  <id>{}</id>\n  <link rel=\"alternate\" href=\"{}\"/>\n  <link rel=\"self\" href=\"{}\"/>\n  <updated>{updated}T00:00:00Z</updated>\n",
+        "{}\">\n  <title>{}</title>\n  <id>{}</id>\n  <link rel=\"alternate\" href=\"{}\"/>\n  <link rel=\"self\" href=\"{}\"/>\n  <updated>{}T00:00:00Z</updated>\n",
         escape::html(&config.language),
         escape::html(&config.title),
         escape::html(&home),
         escape::html(&home),
         escape::html(&feed),
+        updated.0,
     )?;
     for author in &config.authors {
         writeln!(

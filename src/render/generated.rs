@@ -25,22 +25,25 @@ impl Generated {
         match self {
             Generated::Sitemap => "sitemap.xml",
             Generated::Robots => "robots.txt",
-            Generated::Atom => "atom.xml",
+            Generated::Atom => feeds::ATOM,
             Generated::NoJekyll => ".nojekyll",
             Generated::SearchIndex => "search-index.json",
             Generated::Cname => "CNAME",
         }
     }
 
-    /// The generated files of a build with `config`, in the order they are written.
-    pub fn of(config: &Config) -> Vec<Generated> {
+    /// The generated files of a build of `site` with `config`, in the order they are
+    /// written: the Atom feed only when a page has a date, CNAME only when one is set.
+    pub fn of(config: &Config, site: &Site) -> Vec<Generated> {
         let mut files = vec![
             Generated::Sitemap,
             Generated::Robots,
-            Generated::Atom,
             Generated::NoJekyll,
             Generated::SearchIndex,
         ];
+        if feeds::has_dated_pages(site) {
+            files.push(Generated::Atom);
+        }
         if config.cname.is_some() {
             files.push(Generated::Cname);
         }

@@ -4,6 +4,8 @@
 pub mod cards;
 pub mod feeds;
 pub mod generated;
+pub mod jsonld;
+pub mod nav;
 pub mod onepage;
 pub mod redirect;
 pub mod search;

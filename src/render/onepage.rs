@@ -11,7 +11,9 @@ use crate::model::site::{Node, Site};
 
 #[derive(Serialize)]
 pub struct AllView<'a> {
-    parts: Vec<Part<'a>>,
+    /// Each a `Part`, made a template value as soon as it is made: the one page of a large
+    /// site holds megabytes of text, which should not be held twice.
+    parts: Vec<tera::Value>,
     endnotes: Vec<Endnote<'a>>,
 }
 
@@ -91,7 +93,7 @@ pub fn view(site: &Site) -> AllView<'_> {
                     )
                 }
             };
-            Part {
+            tera::Value::from_serializable(&Part {
                 title,
                 anchor: prefix.clone(),
                 kind,
@@ -100,7 +102,7 @@ pub fn view(site: &Site) -> AllView<'_> {
                 content: demote(&without_self_links(&relink(html, prefix, &anchors))),
                 figures: crate::render::views::figures(figures),
                 notes: notes(site, node, &mut endnotes),
-            }
+            })
         })
         .collect();
     AllView { parts, endnotes }

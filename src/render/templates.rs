@@ -146,7 +146,10 @@ impl Renderer {
             .into_iter()
             .chain(self.has(ONE_PAGE).then_some(Job::All))
             .chain(sections.into_iter().map(Job::Node))
-            .chain((0..site.tags.len()).map(Job::Tag))
+            .chain(
+                (site.tags.iter().enumerate())
+                    .flat_map(|(t, tag)| (0..tag.listing_pages()).map(move |k| Job::Tag(t, k))),
+            )
             .chain(pages.into_iter().map(Job::Node))
             .chain([Job::NotFound])
             .collect()
@@ -175,17 +178,22 @@ impl Renderer {
         job: Job,
     ) -> Result<Output> {
         let mut ctx = Context::new();
+        let node = match job {
+            Job::Node(i) => Some(site.reading_order[i]),
+            _ => None,
+        };
+        ctx.insert_value("nav", shared.nav(site, node));
         let (file, template, source) = match job {
             Job::Node(i) => {
                 let node = site.reading_order[i];
                 self.node_context(config, site, shared, node, &mut ctx)?
             }
-            Job::Tag(t) => {
+            Job::Tag(t, k) => {
                 let tag = &site.tags[t];
-                ctx.insert("tag", &views::tag(config, site, shared, t));
-                let meta = views::tag_meta(config, tag);
+                ctx.insert("tag", &views::tag(config, site, shared, t, k));
+                let meta = views::tag_meta(config, tag, k);
                 ctx.insert("meta", &meta.with_card(config, site, Node::Section(0)));
-                (tag.file.clone(), "tag.html".to_string(), None)
+                (tag.listing_file(k), "tag.html".to_string(), None)
             }
             Job::Tags => {
                 ctx.insert("tags", &views::tags(config, site, shared));
@@ -215,10 +223,7 @@ impl Renderer {
         Ok(Output {
             file,
             html,
-            node: match job {
-                Job::Node(i) => Some(site.reading_order[i]),
-                _ => None,
-            },
+            node,
             template,
         })
     }
@@ -236,16 +241,16 @@ impl Renderer {
             Node::Page(p) => {
                 let page = &site.pages[p];
                 ctx.insert("page", &views::page(config, site, shared, p));
-                let meta = views::page_meta(config, page);
-                ctx.insert("meta", &meta.with_card(config, site, node));
+                let meta = views::page_meta(config, page).with_card(config, site, node);
+                ctx.insert("meta", &meta.with_json_ld(config, site, node));
                 let template = views::page_template(site, p, |n| self.has(n))?;
                 Ok((page.file.clone(), template, Some(page.doc.path.clone())))
             }
             Node::Section(s) => {
                 let section = &site.sections[s];
                 ctx.insert("section", &views::section(config, site, shared, s));
-                let meta = views::section_meta(config, section);
-                ctx.insert("meta", &meta.with_card(config, site, node));
+                let meta = views::section_meta(config, section).with_card(config, site, node);
+                ctx.insert("meta", &meta.with_json_ld(config, site, node));
                 let template = if s == 0 { "index.html" } else { "section.html" };
                 let source = Some(section.doc.path.clone());
                 Ok((section.file.clone(), template.to_string(), source))
@@ -254,17 +259,23 @@ impl Renderer {
     }
 }
 
-/// Room for a file's HTML, so that it is allocated once: a page or section's body and as much
-/// again for the layout; a listing can be large, so it starts at 16 KiB and grows.
+/// Room for a file's HTML, so that it is allocated once: a page or section's body and 12 KiB
+/// for the layout; the one-page guide, every body; a listing can be large, so it starts at
+/// 20 KiB and grows.
 fn size_hint(site: &Site, job: Job) -> usize {
     let body = match job {
         Job::Node(i) => match site.reading_order[i] {
             Node::Page(p) => site.pages[p].rendered.html.len(),
             Node::Section(s) => site.sections[s].rendered.html.len(),
         },
+        Job::All => {
+            let pages = site.pages.iter().map(|p| p.rendered.html.len());
+            let sections = site.sections.iter().map(|s| s.rendered.html.len());
+            pages.chain(sections).sum()
+        }
         _ => 8 << 10,
     };
-    body + (8 << 10)
+    body + (12 << 10)
 }
 
 /// One file to render.
@@ -272,7 +283,8 @@ fn size_hint(site: &Site, job: Job) -> usize {
 pub enum Job {
     /// The page or section at this index of the reading order.
     Node(usize),
-    Tag(usize),
+    /// Page `.1` (0-based) of the listing of tag `.0`.
+    Tag(usize, usize),
     Tags,
     NotFound,
     All,

@@ -38,9 +38,23 @@ pub fn config(config: &Config) -> ConfigView<'_> {
 #[derive(Serialize)]
 pub struct SiteView<'a> {
     tags_path: &'a str,
+    /// The Atom feed's path, or "" when no page has a date and there is no feed.
+    feed: String,
     sections: Vec<SectionSummary<'a>>,
+    /// The top-level parts, in reading order: the home's sections and pages.
+    parts: Vec<PartLink<'a>>,
     tags: Vec<TagCount<'a>>,
     reading_order: Vec<NavItem<'a>>,
+}
+
+/// A top-level part of the site in `site.parts`.
+#[derive(Serialize)]
+struct PartLink<'a> {
+    title: &'a str,
+    description: &'a str,
+    path: &'a str,
+    /// `section` or `page`.
+    kind: &'static str,
 }
 
 /// A tag in `site.tags`: how many pages it has, not which (those are in `tags`, given to
@@ -111,6 +125,28 @@ pub struct TagView<'a, P> {
     path: &'a str,
     permalink: String,
     pages: Vec<P>,
+    /// For tag.html: which page of the tag's listing this is (`pages` holds its part).
+    pager: Option<Pager>,
+}
+
+/// Where one page of a listing stands among the listing's pages.
+#[derive(Serialize)]
+pub struct Pager {
+    /// 1-based.
+    number: usize,
+    /// How many pages the listing takes.
+    count: usize,
+    /// How many items the whole listing holds.
+    total: usize,
+    prev: Option<PagerLink>,
+    next: Option<PagerLink>,
+}
+
+/// Another page of a listing: "Page 2" and its path.
+#[derive(Serialize)]
+struct PagerLink {
+    title: String,
+    path: String,
 }
 
 fn tag_view<'a, P>(config: &Config, tag: &'a Tag, page: impl Fn(usize) -> P) -> TagView<'a, P> {
@@ -120,6 +156,7 @@ fn tag_view<'a, P>(config: &Config, tag: &'a Tag, page: impl Fn(usize) -> P) -> 
         path: &tag.path,
         permalink: config.base.permalink(&tag.path),
         pages: tag.pages.iter().map(|&p| page(p)).collect(),
+        pager: None,
     }
 }
 
@@ -150,6 +187,8 @@ pub struct Shared {
     section_refs: Vec<OnceLock<Value>>,
     /// The site's authors, for the pages that name none.
     authors: OnceLock<Value>,
+    /// The guide navigation, by section and window (see `nav::Key`).
+    navs: Vec<Vec<OnceLock<Value>>>,
 }
 
 impl Shared {
@@ -161,7 +200,20 @@ impl Shared {
             tags: cells(site.tags.len()),
             section_refs: cells(site.sections.len()),
             authors: OnceLock::new(),
+            navs: (0..site.sections.len())
+                .map(|s| cells(crate::render::nav::windows(site, s)))
+                .collect(),
         }
+    }
+
+    /// The guide navigation of `node` (`None` for a file outside the reading order), made
+    /// once for all the nodes that show the same.
+    pub fn nav(&self, site: &Site, node: Option<Node>) -> Value {
+        let key = crate::render::nav::key(site, node);
+        let cell = self.navs.get(key.section).and_then(|w| w.get(key.window));
+        cached(cell, || {
+            Value::from_serializable(&crate::render::nav::build(site, key))
+        })
     }
 
     /// `page.section` of the pages of section `s`.
@@ -289,6 +341,8 @@ pub struct SectionView<'a> {
     pages: Vec<PageSummary<'a>>,
     subsections: Vec<Value>,
     extra: &'a Extra,
+    /// The word that counts its pages (`extra.counter`, "Step"), or "".
+    counter: &'a str,
     breadcrumbs: Vec<Value>,
     prev: Option<Value>,
     next: Option<Value>,
@@ -305,6 +359,8 @@ pub struct Meta<'a> {
     path: String,
     permalink: String,
     kind: &'static str,
+    /// Structured data for search engines (JSON-LD, safe inside `<script>`), or "".
+    json_ld: String,
 }
 
 pub fn site<'a>(config: &'a Config, site: &'a Site) -> SiteView<'a> {
@@ -332,11 +388,44 @@ pub fn site<'a>(config: &'a Config, site: &'a Site) -> SiteView<'a> {
         .iter()
         .map(|n| nav_item(site, *n))
         .collect();
+    let feed = match crate::render::feeds::has_dated_pages(site) {
+        true => [config.base.path.as_str(), crate::render::feeds::ATOM].concat(),
+        false => String::new(),
+    };
     SiteView {
         tags_path: &site.tags_path,
+        feed,
         sections,
+        parts: site.sections[0]
+            .children
+            .iter()
+            .map(|n| part_link(site, *n))
+            .collect(),
         tags,
         reading_order,
+    }
+}
+
+fn part_link(site: &Site, node: Node) -> PartLink<'_> {
+    match node {
+        Node::Section(s) => {
+            let meta = &site.sections[s].doc.meta;
+            PartLink {
+                title: &meta.title,
+                description: meta.description.as_deref().unwrap_or(""),
+                path: &site.sections[s].path,
+                kind: "section",
+            }
+        }
+        Node::Page(p) => {
+            let meta = &site.pages[p].doc.meta;
+            PartLink {
+                title: &meta.title,
+                description: meta.description.as_deref().unwrap_or(""),
+                path: &site.pages[p].path,
+                kind: "page",
+            }
+        }
     }
 }
 
@@ -418,7 +507,8 @@ fn page_summary<'a>(
     }
 }
 
-fn summary(page: &Page) -> &str {
+/// A page's summary: its description, else its first paragraph.
+pub(crate) fn summary(page: &Page) -> &str {
     match &page.doc.meta.description {
         Some(d) if !d.trim().is_empty() => d,
         _ => &page.rendered.summary,
@@ -505,7 +595,7 @@ pub fn kicker(site: &Site, p: usize) -> String {
     }
     let section = &site.sections[page.section];
     let (n, of) = (page.position.to_string(), section.pages.len().to_string());
-    let counter = (section.doc.meta.extra.get("counter")).and_then(|c| c.as_str());
+    let counter = section.doc.meta.counter();
     // Joined, not formatted: every page has one.
     match counter {
         Some(counter) => [counter, " ", &n, " of ", &of].concat(),
@@ -571,6 +661,7 @@ pub fn section<'a>(
             .map(|n| shared.link(site, *n))
             .collect(),
         extra: &section.doc.meta.extra,
+        counter: section.doc.meta.counter().unwrap_or(""),
         breadcrumbs,
         prev,
         next,
@@ -578,15 +669,36 @@ pub fn section<'a>(
     }
 }
 
+/// Page `k` (0-based) of tag `t`'s listing, for tag.html.
 pub fn tag<'a>(
     config: &'a Config,
     site: &'a Site,
     shared: &Shared,
     t: usize,
+    k: usize,
 ) -> TagView<'a, PageSummary<'a>> {
-    tag_view(config, &site.tags[t], |p| {
-        page_summary(config, site, shared, p)
-    })
+    let tag = &site.tags[t];
+    let link = |k: usize| PagerLink {
+        title: format!("Page {}", k + 1),
+        path: tag.listing_path(k),
+    };
+    let count = tag.listing_pages();
+    TagView {
+        name: &tag.name,
+        slug: &tag.slug,
+        path: &tag.path,
+        permalink: config.base.permalink(&tag.path),
+        pages: (tag.listing(k).iter())
+            .map(|&p| page_summary(config, site, shared, p))
+            .collect(),
+        pager: Some(Pager {
+            number: k + 1,
+            count,
+            total: tag.pages.len(),
+            prev: k.checked_sub(1).map(link),
+            next: (k + 1 < count).then(|| link(k + 1)),
+        }),
+    }
 }
 
 pub fn page_meta<'a>(config: &'a Config, page: &'a Page) -> Meta<'a> {
@@ -598,6 +710,7 @@ pub fn page_meta<'a>(config: &'a Config, page: &'a Page) -> Meta<'a> {
         permalink: config.base.permalink(&page.path),
         kind: "page",
         image: String::new(),
+        json_ld: String::new(),
     }
     .or_site_description(config)
 }
@@ -611,18 +724,22 @@ pub fn section_meta<'a>(config: &'a Config, section: &'a Section) -> Meta<'a> {
         permalink: config.base.permalink(&section.path),
         kind: if is_home { "home" } else { "section" },
         image: String::new(),
+        json_ld: String::new(),
     }
     .or_site_description(config)
 }
 
-pub fn tag_meta<'a>(config: &'a Config, tag: &'a Tag) -> Meta<'a> {
+/// The `meta` of page `k` (0-based) of a tag's listing.
+pub fn tag_meta<'a>(config: &'a Config, tag: &'a Tag, k: usize) -> Meta<'a> {
+    let path = tag.listing_path(k);
     Meta {
         title: &tag.name,
         description: "",
-        path: tag.path.clone(),
-        permalink: config.base.permalink(&tag.path),
+        permalink: config.base.permalink(&path),
+        path,
         kind: "tag",
         image: String::new(),
+        json_ld: String::new(),
     }
     .or_site_description(config)
 }
@@ -635,6 +752,7 @@ pub fn tags_meta<'a>(config: &'a Config, site: &'a Site) -> Meta<'a> {
         permalink: config.base.permalink(&site.tags_path),
         kind: "tags",
         image: String::new(),
+        json_ld: String::new(),
     }
     .or_site_description(config)
 }
@@ -648,6 +766,7 @@ pub fn all_meta(config: &Config) -> Meta<'_> {
         path,
         kind: "all",
         image: String::new(),
+        json_ld: String::new(),
     }
     .or_site_description(config)
 }
@@ -661,6 +780,7 @@ pub fn not_found_meta(config: &Config) -> Meta<'_> {
         path,
         kind: "404",
         image: String::new(),
+        json_ld: String::new(),
     }
     .or_site_description(config)
 }
@@ -674,6 +794,12 @@ impl<'a> Meta<'a> {
                     .base
                     .permalink(&format!("{}{}", config.base.path, site.card_file(node)));
         }
+        self
+    }
+
+    /// Adds the structured data of `node` (after `with_card`, whose image it names).
+    pub fn with_json_ld(mut self, config: &Config, site: &Site, node: Node) -> Self {
+        self.json_ld = crate::render::jsonld::of(config, site, node, &self.image);
         self
     }
 

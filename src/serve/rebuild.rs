@@ -195,7 +195,7 @@ impl DevBuild {
         warnings.extend(pipeline::write_search_index(config, &memory, &index)?);
         drop(index);
         let files = pipeline::plan::output_files(config, &site, &theme);
-        let mut extras = Generated::of(config);
+        let mut extras = Generated::of(config, &site);
         extras.retain(|g| *g != Generated::SearchIndex);
         let checker =
             crate::check::links::Checker::new(&files, &config.base.path, &config.base.url);
@@ -367,7 +367,8 @@ pub fn rewrite_site(
         index,
     } = previous;
     let memory = Memory::default();
-    let fresh = pipeline::render_into(stage(config, site, renderer, &memory), checker, jobs)?;
+    let (fresh, one_page) =
+        pipeline::render_into(stage(config, site, renderer, &memory), checker, jobs)?;
     let budget = pipeline::write_search_index(config, &memory, index)?;
     files.extend(memory.into_files());
     // When no re-rendered file gained or lost an id, the other files' links still hold:
@@ -397,7 +398,7 @@ pub fn rewrite_site(
     } else {
         checker.check(scans, &origin)?;
     }
-    Ok(budget.into_iter().collect())
+    Ok(budget.into_iter().chain(one_page).collect())
 }
 
 #[cfg(test)]

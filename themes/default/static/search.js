@@ -10,6 +10,11 @@
   const fallback = document.getElementById("rk-search-fallback");
   form.hidden = false;
   if (fallback) fallback.hidden = true;
+  // Advertise the "/" key, but not on a touch screen (a phone), where there is none to press.
+  if (!(window.matchMedia && matchMedia("(pointer: coarse)").matches)) {
+    input.placeholder = "Search (press /)";
+    input.setAttribute("aria-keyshortcuts", "/");
+  }
 
   let index = null;
   let loading = null;
