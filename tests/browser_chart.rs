@@ -13,12 +13,10 @@
 // Test code: failing loudly is the point.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-// The support modules of tests/browser.rs that this test uses. (Their unit tests are
-// compiled without a harness to run them here, hence the unused import in base64.rs.)
-#[allow(dead_code, unused_imports)]
+// The support modules of tests/browser.rs that this test uses.
+#[allow(dead_code)]
 #[path = "support"]
 mod support {
-    pub mod base64;
     pub mod site;
     pub mod tools;
     pub mod webdriver;

@@ -12,7 +12,6 @@
 #[allow(dead_code)]
 #[path = "support"]
 mod support {
-    pub mod base64;
     pub mod tools;
     pub mod webdriver;
 }

@@ -213,6 +213,43 @@ fn broken_anchor_on_the_same_page() {
     );
 }
 
+/// Regression: the link checker decoded only seven named character references, so a
+/// template's `href="&#47;guide&#47;"` or `&sol;` was a false broken link. Every reference
+/// is decoded now, and a broken link written with them is still reported.
+#[test]
+fn template_links_written_with_character_references() {
+    const PAGE: &str = "themes/default/templates/page.html";
+    let with = |links: &str| {
+        let template = fs::read_to_string(common::fixture("basic").join(PAGE)).unwrap();
+        template.replace(
+            "{% endblock main %}",
+            &format!("{links}{{% endblock main %}}"),
+        )
+    };
+    let good = with(
+        "<a href=\"&#47;guide&#47;\">Home</a> <a href=\"&sol;guide&sol;tags&sol;\">Tags</a>\
+         <a href='&#x2F;guide&#X2f;guide/first&#47;&num;face-reality-1'>First</a>\
+         <a href=&period;&period;&sol;second&sol;#second-point>Second</a>",
+    );
+    let site = Site::new("basic");
+    site.write(PAGE, &good);
+    site.run(&["build"]).assert_ok();
+    assert!(
+        site.read("public/guide/first/index.html")
+            .contains("&sol;guide&sol;tags&sol;")
+    );
+
+    let broken = with("<a href=\"&sol;guide&sol;guide&sol;third&#47;\">Third</a>");
+    assert_case_fails_with(
+        |s| s.write(PAGE, &broken),
+        "error: themes/default/templates/page.html: broken link `/guide/guide/third/` in `guide/first/index.html`: no page or file at `/guide/guide/third/`
+  = help: while rendering content/guide/01-first.md; build links with url(path=...)
+error: themes/default/templates/page.html: broken link `/guide/guide/third/` in `guide/second/index.html`: no page or file at `/guide/guide/third/`
+  = help: while rendering content/guide/02-second.md; build links with url(path=...)
+",
+    );
+}
+
 #[test]
 fn missing_template() {
     assert_case_fails(

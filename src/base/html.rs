@@ -140,20 +140,10 @@ fn wanted_attribute(name: &[u8]) -> Option<&'static str> {
         .then_some(wanted)
 }
 
+/// `value` with every character reference decoded as a browser decodes it in an attribute:
+/// numeric ones and all of HTML5's named ones (`&sol;`, `&#47;`, `&amp;`).
 fn decode_entities(value: &str) -> Cow<'_, str> {
-    if memchr::memchr(b'&', value.as_bytes()).is_none() {
-        return Cow::Borrowed(value);
-    }
-    Cow::Owned(
-        value
-            .replace("&quot;", "\"")
-            .replace("&#39;", "'")
-            .replace("&#x27;", "'")
-            .replace("&#x2F;", "/")
-            .replace("&lt;", "<")
-            .replace("&gt;", ">")
-            .replace("&amp;", "&"),
-    )
+    htmlize::unescape_attribute(value)
 }
 
 #[cfg(test)]
@@ -167,6 +157,35 @@ mod tests {
         let (links, ids) = scan(html);
         assert_eq!(links, vec!["/a/", "i.png", "/q?a=1&b=2"]);
         assert_eq!(ids, vec!["t"]);
+    }
+
+    /// Regression: only seven named references were decoded, so `&#47;` or `&sol;` in a
+    /// template's href made a false broken link.
+    #[test]
+    fn every_character_reference_is_decoded() {
+        let html = "<a href=\"&#47;guide&#47;\"><a href='&sol;a&sol;'><a href=&#x2F;b&#X2f;>\
+            <a href=\"&period;&period;&sol;c&num;d\"><a href=\"/q?a=1&amp;b=2&quot;\">\
+            <h2 id=\"caf&eacute;&#233;\"><a href=\"/e?x=1&copy=2&notit;\"><a href=\"&#0;&#x110000;\">";
+        let (links, ids) = scan(html);
+        assert_eq!(
+            links,
+            vec![
+                "/guide/",
+                "/a/",
+                "/b/",
+                "../c#d",
+                "/q?a=1&b=2\"",
+                // In an attribute, a reference without its `;` before `=` or a letter or
+                // digit stays as written (`&copy=`, `&not` of `&notit;`), as browsers read it.
+                "/e?x=1&copy=2&notit;",
+                "\u{fffd}\u{fffd}",
+            ]
+        );
+        assert_eq!(ids, vec!["caféé"]);
+        assert!(
+            matches!(scan("<a href=\"/plain/\">").0[0], Cow::Borrowed(_)),
+            "a value without a reference is borrowed"
+        );
     }
 
     #[test]

@@ -1,6 +1,5 @@
 //! Reading the inputs: walks content/ and the theme, splits and parses YAML front matter with
-//! file-accurate line numbers. The only module that reads files and the only user of serde_yaml
-//! (front matter in the plain subset `plain_yaml` reads takes its fast path).
+//! file-accurate line numbers. The only module that reads files and the only user of serde_yaml.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -617,12 +616,8 @@ fn split_front_matter(text: &str) -> std::result::Result<Split<'_>, SplitError> 
 
 type YamlError = (usize, usize, String, Option<String>);
 
-/// Reads front matter into `M`: through the fast path when it is plain, otherwise (and for
-/// every error message) through serde_yaml.
+/// Reads front matter into `M` with serde_yaml, placing its errors in the front matter.
 fn parse_yaml<M: for<'de> Deserialize<'de>>(yaml: &str) -> std::result::Result<M, YamlError> {
-    if let Some(meta) = crate::input::plain_yaml::from_str(yaml) {
-        return Ok(meta);
-    }
     let source = if yaml.trim().is_empty() { "{}" } else { yaml };
     serde_yaml::from_str(source).map_err(|e| {
         let full = e.to_string();

@@ -4,4 +4,3 @@
 pub mod config;
 pub mod content;
 pub mod fence;
-pub mod plain_yaml;

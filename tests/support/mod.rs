@@ -1,8 +1,7 @@
 //! Helpers for `tests/browser.rs`: tool discovery, the built and served guide,
-//! a minimal blocking WebDriver client, and a base64 decoder for screenshots.
+//! and a minimal blocking WebDriver client.
 
 pub mod assets;
-pub mod base64;
 pub mod site;
 pub mod tools;
 pub mod webdriver;

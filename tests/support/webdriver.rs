@@ -8,11 +8,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 use tempfile::TempDir;
 use ureq::Agent;
-
-use super::base64;
 
 /// The JSON key WebDriver uses for element references.
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
@@ -389,7 +389,7 @@ impl Browser {
     /// A PNG of the viewport.
     pub fn screenshot(&self) -> Vec<u8> {
         let encoded = self.command("GET", "/screenshot", None);
-        base64::decode(encoded.as_str().expect("the screenshot is a base64 string"))
+        (STANDARD.decode(encoded.as_str().expect("the screenshot is a base64 string")))
             .unwrap_or_else(|e| panic!("decode the screenshot: {e}"))
     }
 
