@@ -5,8 +5,8 @@
 //! screenshots at 320, 390 and 1280 px.
 //!
 //! Needs Chromium, chromedriver, Java and tests/browser/node_modules; install them with
-//! `bash .ci/browser-deps.sh`. Without them these tests skip, except under `CI=true`,
-//! where they fail. The site is built per test with the real binary under the project
+//! `bash .ci/browser-deps.sh`. Without them these tests are reported as ignored (this file has
+//! its own harness, `support::harness`), except under `CI=true`, where they fail. The site is built per test with the real binary under the project
 //! subpath `/guide/` and served on 127.0.0.1.
 
 // Test code: failing loudly is the point.
@@ -21,6 +21,8 @@ use std::process::Command;
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use std::process::ExitCode;
+use support::harness::{self, Outcome};
 
 use support::assets::{self, Target};
 use support::site::Site;
@@ -82,13 +84,12 @@ fn report(heading: &str, failures: &[String]) -> String {
     )
 }
 
-#[test]
-fn nu_html_checker_reports_no_errors() {
+fn nu_html_checker_reports_no_errors() -> Outcome {
     let Some(tools) = tools::require(
         "nu_html_checker_reports_no_errors",
         &[Tool::Java, Tool::VnuJar],
     ) else {
-        return;
+        return Outcome::Ignored(MISSING.to_owned());
     };
     let site = Site::build();
     let pages = site.pages();
@@ -147,14 +148,14 @@ fn nu_html_checker_reports_no_errors() {
         output.status
     );
     eprintln!("vnu: {} HTML files, no errors", pages.len());
+    Outcome::Passed
 }
 
-#[test]
-fn axe_reports_no_wcag_violations_in_light_and_dark() {
+fn axe_reports_no_wcag_violations_in_light_and_dark() -> Outcome {
     let needed = [Tool::Chromium, Tool::Chromedriver, Tool::AxeCore];
     let Some(tools) = tools::require("axe_reports_no_wcag_violations_in_light_and_dark", &needed)
     else {
-        return;
+        return Outcome::Ignored(MISSING.to_owned());
     };
     let axe_source = fs::read_to_string(tools.axe_js()).expect("read axe.min.js");
     let site = Site::build();
@@ -215,6 +216,7 @@ fn axe_reports_no_wcag_violations_in_light_and_dark() {
         report("axe-core found WCAG 2.1 A/AA violations", &failures)
     );
     eprintln!("axe: {runs} runs (every page, light and dark), no violations");
+    Outcome::Passed
 }
 
 /// True for a URL on the test server's host or an inline `data:` URL.
@@ -232,11 +234,10 @@ fn is_local(url: &str) -> bool {
     host == "127.0.0.1"
 }
 
-#[test]
-fn pages_request_nothing_from_other_hosts() {
+fn pages_request_nothing_from_other_hosts() -> Outcome {
     let needed = [Tool::Chromium, Tool::Chromedriver];
     let Some(tools) = tools::require("pages_request_nothing_from_other_hosts", &needed) else {
-        return;
+        return Outcome::Ignored(MISSING.to_owned());
     };
     let site = Site::build();
     let browser = Browser::start_with(tools.chromedriver(), tools.chromium(), true);
@@ -280,10 +281,10 @@ fn pages_request_nothing_from_other_hosts() {
     );
     assert!(seen > 0, "no requests were recorded at all");
     eprintln!("requests: {seen} URLs, all on 127.0.0.1");
+    Outcome::Passed
 }
 
-#[test]
-fn every_page_with_what_it_loads_is_at_most_40_kb() {
+fn every_page_with_what_it_loads_is_at_most_40_kb() -> Outcome {
     let site = Site::build();
     let origin = site
         .base_url
@@ -363,10 +364,10 @@ fn every_page_with_what_it_loads_is_at_most_40_kb() {
         "weight: heaviest page {} at {} B of {PAGE_BUDGET} B",
         heaviest.1, heaviest.0
     );
+    Outcome::Passed
 }
 
-#[test]
-fn the_only_script_is_the_sites_own_search_and_works_without_it() {
+fn the_only_script_is_the_sites_own_search_and_works_without_it() -> Outcome {
     let site = Site::build();
     let mut failures = Vec::new();
     let pages = site.pages();
@@ -421,13 +422,13 @@ fn the_only_script_is_the_sites_own_search_and_works_without_it() {
         )
     );
     assert!(!pages.is_empty());
+    Outcome::Passed
 }
 
-#[test]
-fn search_by_keyboard_lands_on_the_heading() {
+fn search_by_keyboard_lands_on_the_heading() -> Outcome {
     let needed = [Tool::Chromium, Tool::Chromedriver];
     let Some(tools) = tools::require("search_by_keyboard_lands_on_the_heading", &needed) else {
-        return;
+        return Outcome::Ignored(MISSING.to_owned());
     };
     let site = Site::build();
     let browser = Browser::start(tools.chromedriver(), tools.chromium());
@@ -502,14 +503,14 @@ fn search_by_keyboard_lands_on_the_heading() {
         at_top,
         "the heading is at the top of the view (scrollY, height: {scroll})"
     );
+    Outcome::Passed
 }
 
-#[test]
-fn the_whole_guide_on_one_page_links_inside_itself() {
+fn the_whole_guide_on_one_page_links_inside_itself() -> Outcome {
     let needed = [Tool::Chromium, Tool::Chromedriver];
     let Some(tools) = tools::require("the_whole_guide_on_one_page_links_inside_itself", &needed)
     else {
-        return;
+        return Outcome::Ignored(MISSING.to_owned());
     };
     let site = Site::build();
     let browser = Browser::start(tools.chromedriver(), tools.chromium());
@@ -553,6 +554,7 @@ fn the_whole_guide_on_one_page_links_inside_itself() {
         vec![],
     );
     assert_eq!(notes, json!(2), "the two sources are collected as endnotes");
+    Outcome::Passed
 }
 
 /// Waits until the browser is at `expected` with the document loaded.
@@ -568,14 +570,13 @@ fn wait_for_page(browser: &Browser, expected: &str, after: &str) {
     );
 }
 
-#[test]
-fn walk_the_guide_from_home_through_the_steps_and_the_chart() {
+fn walk_the_guide_from_home_through_the_steps_and_the_chart() -> Outcome {
     let needed = [Tool::Chromium, Tool::Chromedriver];
     let Some(tools) = tools::require(
         "walk_the_guide_from_home_through_the_steps_and_the_chart",
         &needed,
     ) else {
-        return;
+        return Outcome::Ignored(MISSING.to_owned());
     };
     let site = Site::build();
     let browser = Browser::start(tools.chromedriver(), tools.chromium());
@@ -652,6 +653,7 @@ fn walk_the_guide_from_home_through_the_steps_and_the_chart() {
         link_text.contains("Psychology Today"),
         "the caption's link to psychologytoday.com should read Psychology Today; it reads {link_text:?}"
     );
+    Outcome::Passed
 }
 
 /// Resizes the window so that the viewport (`innerWidth` x `innerHeight`) is `width` x `height`.
@@ -751,14 +753,13 @@ fn sample_pages() -> [(&'static str, String); 3] {
     ]
 }
 
-#[test]
-fn on_a_phone_the_nav_folds_behind_one_control_and_the_article_starts_on_screen() {
+fn on_a_phone_the_nav_folds_behind_one_control_and_the_article_starts_on_screen() -> Outcome {
     let needed = [Tool::Chromium, Tool::Chromedriver];
     let Some(tools) = tools::require(
         "on_a_phone_the_nav_folds_behind_one_control_and_the_article_starts_on_screen",
         &needed,
     ) else {
-        return;
+        return Outcome::Ignored(MISSING.to_owned());
     };
     let site = Site::build();
     let browser = Browser::start(tools.chromedriver(), tools.chromium());
@@ -806,16 +807,16 @@ fn on_a_phone_the_nav_folds_behind_one_control_and_the_article_starts_on_screen(
         }
     }
     assert!(failures.is_empty(), "{}", report("phone layout", &failures));
+    Outcome::Passed
 }
 
-#[test]
-fn share_links_are_on_the_home_every_section_and_every_page() {
+fn share_links_are_on_the_home_every_section_and_every_page() -> Outcome {
     let needed = [Tool::Chromium, Tool::Chromedriver];
     let Some(tools) = tools::require(
         "share_links_are_on_the_home_every_section_and_every_page",
         &needed,
     ) else {
-        return;
+        return Outcome::Ignored(MISSING.to_owned());
     };
     let site = Site::build();
     let browser = Browser::start(tools.chromedriver(), tools.chromium());
@@ -859,13 +860,13 @@ fn share_links_are_on_the_home_every_section_and_every_page() {
     }
     assert!(failures.is_empty(), "{}", report("share links", &failures));
     assert!(checked >= 12, "{checked} pages checked");
+    Outcome::Passed
 }
 
-#[test]
-fn screenshots_at_three_widths_in_both_schemes() {
+fn screenshots_at_three_widths_in_both_schemes() -> Outcome {
     let needed = [Tool::Chromium, Tool::Chromedriver];
     let Some(tools) = tools::require("screenshots_at_three_widths_in_both_schemes", &needed) else {
-        return;
+        return Outcome::Ignored(MISSING.to_owned());
     };
     let site = Site::build();
     let browser = Browser::start(tools.chromedriver(), tools.chromium());
@@ -918,4 +919,71 @@ fn screenshots_at_three_widths_in_both_schemes() {
     }
     assert_eq!(written.len(), 3 * 3 * 2 * 2 + 2 * 2);
     eprintln!("screenshots: {} files in {}", written.len(), out.display());
+    Outcome::Passed
+}
+
+/// The reason a browser test gives when it is reported as ignored.
+const MISSING: &str =
+    "a browser tool is missing (see `skipping:` above; bash .ci/browser-deps.sh installs them)";
+
+fn main() -> ExitCode {
+    use support::assets::tests as unit;
+    harness::run(&[
+        ("assets_finds_subresources_in_html", || {
+            unit::finds_subresources_in_html();
+            Outcome::Passed
+        }),
+        ("assets_resolves_references", || {
+            unit::resolves_references();
+            Outcome::Passed
+        }),
+        ("assets_finds_css_references", || {
+            unit::finds_css_references();
+            Outcome::Passed
+        }),
+        (
+            "nu_html_checker_reports_no_errors",
+            nu_html_checker_reports_no_errors,
+        ),
+        (
+            "axe_reports_no_wcag_violations_in_light_and_dark",
+            axe_reports_no_wcag_violations_in_light_and_dark,
+        ),
+        (
+            "pages_request_nothing_from_other_hosts",
+            pages_request_nothing_from_other_hosts,
+        ),
+        (
+            "every_page_with_what_it_loads_is_at_most_40_kb",
+            every_page_with_what_it_loads_is_at_most_40_kb,
+        ),
+        (
+            "the_only_script_is_the_sites_own_search_and_works_without_it",
+            the_only_script_is_the_sites_own_search_and_works_without_it,
+        ),
+        (
+            "search_by_keyboard_lands_on_the_heading",
+            search_by_keyboard_lands_on_the_heading,
+        ),
+        (
+            "the_whole_guide_on_one_page_links_inside_itself",
+            the_whole_guide_on_one_page_links_inside_itself,
+        ),
+        (
+            "walk_the_guide_from_home_through_the_steps_and_the_chart",
+            walk_the_guide_from_home_through_the_steps_and_the_chart,
+        ),
+        (
+            "on_a_phone_the_nav_folds_behind_one_control_and_the_article_starts_on_screen",
+            on_a_phone_the_nav_folds_behind_one_control_and_the_article_starts_on_screen,
+        ),
+        (
+            "share_links_are_on_the_home_every_section_and_every_page",
+            share_links_are_on_the_home_every_section_and_every_page,
+        ),
+        (
+            "screenshots_at_three_widths_in_both_schemes",
+            screenshots_at_three_widths_in_both_schemes,
+        ),
+    ])
 }

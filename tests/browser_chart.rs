@@ -17,6 +17,7 @@
 #[allow(dead_code)]
 #[path = "support"]
 mod support {
+    pub mod harness;
     pub mod site;
     pub mod tools;
     pub mod webdriver;
@@ -26,10 +27,11 @@ use std::fs;
 use std::panic;
 use std::path::Path;
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
 
+use support::harness::{self, Outcome};
 use support::site::Site;
 use support::tools::{self, Tool};
 use support::webdriver::Browser;
@@ -80,107 +82,10 @@ return {
 "#;
 
 fn main() -> ExitCode {
-    let args = Args::parse(std::env::args().skip(1));
-    let trials: [Trial; 1] = [(
+    harness::run(&[(
         "chart_text_stays_inside_its_box_at_320_390_and_1280_px_light_and_dark",
         chart_text_stays_inside_its_box,
-    )];
-    let chosen: Vec<_> = trials.iter().filter(|(name, _)| args.wants(name)).collect();
-    let filtered = trials.len() - chosen.len();
-    if args.list {
-        for (name, _) in &chosen {
-            println!("{name}: test");
-        }
-        return ExitCode::SUCCESS;
-    }
-    println!("\nrunning {} test{}", chosen.len(), plural(chosen.len()));
-    let started = Instant::now();
-    let (mut passed, mut failed, mut ignored) = (0, 0, 0);
-    for (name, run) in chosen {
-        match panic::catch_unwind(*run) {
-            Ok(Outcome::Passed) => {
-                passed += 1;
-                println!("test {name} ... ok");
-            }
-            Ok(Outcome::Ignored(why)) => {
-                ignored += 1;
-                println!("test {name} ... ignored, {why}");
-            }
-            Err(_) => {
-                failed += 1;
-                println!("test {name} ... FAILED");
-            }
-        }
-    }
-    let verdict = if failed == 0 { "ok" } else { "FAILED" };
-    println!(
-        "\ntest result: {verdict}. {passed} passed; {failed} failed; {ignored} ignored; 0 measured; {filtered} filtered out; finished in {:.2}s\n",
-        started.elapsed().as_secs_f64()
-    );
-    if failed == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(101)
-    }
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
-}
-
-/// A test: its name and its function.
-type Trial = (&'static str, fn() -> Outcome);
-
-/// How a test ended, short of failing (a failure panics).
-enum Outcome {
-    Passed,
-    Ignored(String),
-}
-
-/// The part of libtest's command line this harness acts on.
-#[derive(Default)]
-struct Args {
-    filters: Vec<String>,
-    skip: Vec<String>,
-    exact: bool,
-    list: bool,
-    /// `--ignored`: run only tests marked ignored, which this file has none of.
-    only_ignored: bool,
-}
-
-impl Args {
-    fn parse(args: impl Iterator<Item = String>) -> Args {
-        let mut parsed = Args::default();
-        let mut args = args.peekable();
-        while let Some(arg) = args.next() {
-            match arg.as_str() {
-                "--exact" => parsed.exact = true,
-                "--list" => parsed.list = true,
-                "--ignored" => parsed.only_ignored = true,
-                "--skip" => parsed.skip.extend(args.next()),
-                // Options that take a value, given as a separate argument.
-                "--test-threads" | "--color" | "--format" | "--logfile" | "-Z" => {
-                    args.next();
-                }
-                flag if flag.starts_with('-') => {}
-                filter => parsed.filters.push(filter.to_owned()),
-            }
-        }
-        parsed
-    }
-
-    fn wants(&self, name: &str) -> bool {
-        let matches = |pattern: &String| {
-            if self.exact {
-                name == pattern
-            } else {
-                name.contains(pattern.as_str())
-            }
-        };
-        !self.only_ignored
-            && (self.filters.is_empty() || self.filters.iter().any(matches))
-            && !self.skip.iter().any(|s| name.contains(s.as_str()))
-    }
+    )])
 }
 
 fn chart_text_stays_inside_its_box() -> Outcome {

@@ -5,13 +5,15 @@
 //! swaps a changed stylesheet without reloading, and reconnects after a server restart.
 //!
 //! Needs Chromium and chromedriver (`bash .ci/browser-deps.sh`). Without them the test
-//! skips, except under `CI=true`, where it fails.
+//! is reported as ignored (this file has its own harness, `support::harness`), except under
+//! `CI=true`, where it fails.
 
 // The support modules of tests/browser.rs, without the ones for a built site; this test
 // uses only part of them.
 #[allow(dead_code)]
 #[path = "support"]
 mod support {
+    pub mod harness;
     pub mod tools;
     pub mod webdriver;
 }
@@ -24,6 +26,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+use std::process::ExitCode;
+use support::harness::{self, Outcome};
 use tempfile::TempDir;
 
 use support::tools::{self, Tool};
@@ -228,14 +232,13 @@ fn wait_for(browser: &Browser, serve: &Serve, what: &str, condition: impl Fn(&Br
     );
 }
 
-#[test]
-fn open_tab_follows_edits_errors_stylesheets_and_restarts() {
+fn open_tab_follows_edits_errors_stylesheets_and_restarts() -> Outcome {
     let needed = [Tool::Chromium, Tool::Chromedriver];
     let Some(tools) = tools::require(
         "open_tab_follows_edits_errors_stylesheets_and_restarts",
         &needed,
     ) else {
-        return;
+        return Outcome::Ignored(MISSING.to_owned());
     };
     let started = Instant::now();
     let site = TempDir::new().unwrap();
@@ -366,4 +369,16 @@ fn open_tab_follows_edits_errors_stylesheets_and_restarts() {
         |b| body_text(b).contains(text3),
     );
     eprintln!("total: {} ms", started.elapsed().as_millis());
+    Outcome::Passed
+}
+
+/// The reason a browser test gives when it is reported as ignored.
+const MISSING: &str =
+    "a browser tool is missing (see `skipping:` above; bash .ci/browser-deps.sh installs them)";
+
+fn main() -> ExitCode {
+    harness::run(&[(
+        "open_tab_follows_edits_errors_stylesheets_and_restarts",
+        open_tab_follows_edits_errors_stylesheets_and_restarts,
+    )])
 }

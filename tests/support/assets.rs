@@ -245,14 +245,13 @@ fn unquote(s: &str) -> String {
     s.trim().trim_matches(['"', '\'']).trim().to_owned()
 }
 
-#[cfg(test)]
-mod tests {
+/// Unit tests of this module, run by the harness of tests/browser.rs.
+pub mod tests {
     use super::*;
 
     const ORIGIN: &str = "http://127.0.0.1:8000";
 
-    #[test]
-    fn finds_subresources_in_html() {
+    pub fn finds_subresources_in_html() {
         let html = r##"<!doctype html><link rel="icon" href="data:,"><link rel=stylesheet href="/guide/style.css?h=1">
 <!-- <img src="commented.png"> --><link rel="canonical" href="http://127.0.0.1:8000/guide/">
 <a href="x.png">not loaded</a><img alt="a > b" src='pic.png' srcset="a.png 1x, b.png 2x">
@@ -275,8 +274,7 @@ mod tests {
         );
     }
 
-    #[test]
-    fn resolves_references() {
+    pub fn resolves_references() {
         let base = "/guide/steps/x/";
         let local = |p: &str| Some(Target::Local(p.to_owned()));
         assert_eq!(resolve("data:,", base, ORIGIN), None);
@@ -309,8 +307,7 @@ mod tests {
         }
     }
 
-    #[test]
-    fn finds_css_references() {
+    pub fn finds_css_references() {
         let css = "/* url(no.png) */ @import 'a.css'; b{background:url(\"b.svg\")} @font-face{src:url(f.woff2) format('woff2')}";
         assert_eq!(css_references(css), ["b.svg", "f.woff2", "a.css"]);
     }

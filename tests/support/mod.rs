@@ -2,6 +2,7 @@
 //! and a minimal blocking WebDriver client.
 
 pub mod assets;
+pub mod harness;
 pub mod site;
 pub mod tools;
 pub mod webdriver;
