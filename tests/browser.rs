@@ -656,46 +656,6 @@ fn walk_the_guide_from_home_through_the_steps_and_the_chart() -> Outcome {
     Outcome::Passed
 }
 
-/// Resizes the window so that the viewport (`innerWidth` x `innerHeight`) is `width` x `height`.
-/// (In headless Chromium the window is taller than its viewport, by a fixed amount.)
-fn set_viewport(browser: &Browser, width: i64, height: i64) {
-    // The viewport size after the next two frames: the renderer hears of a resize late.
-    let inner = |b: &Browser| {
-        let v = b.execute_async(
-            "const done = arguments[arguments.length - 1];
-             requestAnimationFrame(() => requestAnimationFrame(() => done([innerWidth, innerHeight])));",
-            vec![],
-        );
-        let n = |i: usize| v[i].as_i64().expect("a viewport size");
-        (n(0), n(1))
-    };
-    let (mut w, mut h) = (width, height);
-    let mut size = (0, 0);
-    for _ in 0..4 {
-        browser.set_window_rect(w as u32, h as u32);
-        // Wait until three readings in a row agree.
-        let mut readings = Vec::new();
-        let settled = browser.wait_until(Duration::from_secs(5), |b| {
-            readings.push(inner(b));
-            readings.len() >= 3
-                && readings[readings.len() - 3..]
-                    .iter()
-                    .all(|r| *r == readings[readings.len() - 1])
-        });
-        size = *readings.last().expect("the viewport size was read");
-        assert!(
-            settled,
-            "the viewport did not settle after resizing the window to {w}x{h}: {readings:?}"
-        );
-        if size == (width, height) {
-            return;
-        }
-        w += width - size.0;
-        h += height - size.1;
-    }
-    panic!("could not size the viewport to {width}x{height}; it is {size:?}");
-}
-
 /// The width and height in a PNG's IHDR chunk.
 fn png_size(png: &[u8]) -> Option<(u32, u32)> {
     let signature = b"\x89PNG\r\n\x1a\n";
@@ -720,7 +680,7 @@ fn set_touch(browser: &Browser, on: bool) {
 
 /// Loads `url` on a screen of `width` x `height`, a touch screen when `touch`.
 fn open_on_screen(browser: &Browser, url: &str, (width, height, touch): (i64, i64, bool)) {
-    set_viewport(browser, width, height);
+    browser.set_viewport(width, height);
     set_touch(browser, touch);
     browser.navigate(url);
     let coarse = browser.execute("return matchMedia('(pointer: coarse)').matches;", vec![]);

@@ -27,7 +27,6 @@ use std::fs;
 use std::panic;
 use std::path::Path;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use serde_json::Value;
 
@@ -101,7 +100,7 @@ fn chart_text_stays_inside_its_box() -> Outcome {
     let mut failures = Vec::new();
     let mut written = Vec::new();
     for (width, height) in VIEWPORTS {
-        set_viewport(&browser, width, height);
+        browser.set_viewport(width, height);
         browser.navigate(&site.url(CHART_PAGE));
         let mut shots = Vec::new();
         for scheme in COLOR_SCHEMES {
@@ -281,45 +280,4 @@ fn check(chart: &Value) -> Vec<String> {
         }
     }
     failures
-}
-
-/// Resizes the window so that the viewport (`innerWidth` x `innerHeight`) is `width` x `height`.
-/// (In headless Chromium the window is larger than its viewport, by a fixed amount.) The same
-/// as in tests/browser.rs.
-fn set_viewport(browser: &Browser, width: i64, height: i64) {
-    // The viewport size after the next two frames: the renderer hears of a resize late.
-    let inner = |b: &Browser| {
-        let v = b.execute_async(
-            "const done = arguments[arguments.length - 1];
-             requestAnimationFrame(() => requestAnimationFrame(() => done([innerWidth, innerHeight])));",
-            vec![],
-        );
-        let n = |i: usize| v[i].as_i64().expect("a viewport size");
-        (n(0), n(1))
-    };
-    let (mut w, mut h) = (width, height);
-    let mut size = (0, 0);
-    for _ in 0..4 {
-        browser.set_window_rect(w as u32, h as u32);
-        // Wait until three readings in a row agree.
-        let mut readings = Vec::new();
-        let settled = browser.wait_until(Duration::from_secs(5), |b| {
-            readings.push(inner(b));
-            readings.len() >= 3
-                && readings[readings.len() - 3..]
-                    .iter()
-                    .all(|r| *r == readings[readings.len() - 1])
-        });
-        size = *readings.last().expect("the viewport size was read");
-        assert!(
-            settled,
-            "the viewport did not settle after resizing the window to {w}x{h}: {readings:?}"
-        );
-        if size == (width, height) {
-            return;
-        }
-        w += width - size.0;
-        h += height - size.1;
-    }
-    panic!("could not size the viewport to {width}x{height}; it is {size:?}");
 }

@@ -91,6 +91,46 @@ pub struct Browser {
 }
 
 impl Browser {
+    /// Resizes the window so that the viewport (`innerWidth` x `innerHeight`) is `width` x `height`.
+    /// (In headless Chromium the window is taller than its viewport, by a fixed amount.)
+    pub fn set_viewport(&self, width: i64, height: i64) {
+        // The viewport size after the next two frames: the renderer hears of a resize late.
+        let inner = |b: &Browser| {
+            let v = b.execute_async(
+                "const done = arguments[arguments.length - 1];
+                 requestAnimationFrame(() => requestAnimationFrame(() => done([innerWidth, innerHeight])));",
+                vec![],
+            );
+            let n = |i: usize| v[i].as_i64().expect("a viewport size");
+            (n(0), n(1))
+        };
+        let (mut w, mut h) = (width, height);
+        let mut size = (0, 0);
+        for _ in 0..4 {
+            self.set_window_rect(w as u32, h as u32);
+            // Wait until three readings in a row agree.
+            let mut readings = Vec::new();
+            let settled = self.wait_until(Duration::from_secs(5), |b| {
+                readings.push(inner(b));
+                readings.len() >= 3
+                    && readings[readings.len() - 3..]
+                        .iter()
+                        .all(|r| *r == readings[readings.len() - 1])
+            });
+            size = *readings.last().expect("the viewport size was read");
+            assert!(
+                settled,
+                "the viewport did not settle after resizing the window to {w}x{h}: {readings:?}"
+            );
+            if size == (width, height) {
+                return;
+            }
+            w += width - size.0;
+            h += height - size.1;
+        }
+        panic!("could not size the viewport to {width}x{height}; it is {size:?}");
+    }
+
     /// Starts chromedriver on a free port and opens a session driving `chromium`.
     pub fn start(chromedriver: &Path, chromium: &Path) -> Browser {
         Browser::start_with(chromedriver, chromium, false)
