@@ -246,6 +246,7 @@ fn template_links_written_with_character_references() {
   = help: while rendering content/guide/01-first.md; build links with url(path=...)
 error: themes/default/templates/page.html: broken link `/guide/guide/third/` in `guide/second/index.html`: no page or file at `/guide/guide/third/`
   = help: while rendering content/guide/02-second.md; build links with url(path=...)
+2 errors
 ",
     );
 }
