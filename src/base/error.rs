@@ -198,7 +198,7 @@ impl Error {
         }
     }
 
-    /// The located diagnostic, for errors that have one.
+    /// The located diagnostic, for errors that have one (for several, the first).
     pub fn diagnostic(&self) -> Option<&Diagnostic> {
         match self {
             Error::Config(d)
@@ -207,6 +207,8 @@ impl Error {
             | Error::Link(d)
             | Error::Output(d) => Some(d),
             Error::Warned { error, .. } => error.diagnostic(),
+            // Several errors (every unknown key of a file, say): the first located one.
+            Error::Many(list) => list.iter().find_map(Error::diagnostic),
             _ => None,
         }
     }
