@@ -373,14 +373,31 @@ pub fn render_into(
 /// A warning when the one-page guide (`size` bytes, 0 when not rendered) passes
 /// `[one-page] budget-kb`.
 fn one_page_budget(config: &Config, size: usize) -> Option<String> {
+    let what = format!("the one-page guide ({})", templates::ONE_PAGE_FILE);
+    let why = "every reader who opens it downloads all of it";
+    over_budget(
+        config,
+        (&what, why, "[one-page]"),
+        size,
+        config.one_page_budget,
+    )
+}
+
+/// `book.toml: WHAT is N KB, over the budget of M KB: WHY; raise budget-kb under TABLE ...`
+/// when `size` passes `budget` (bytes).
+fn over_budget(
+    config: &Config,
+    (what, why, table): (&str, &str, &str),
+    size: usize,
+    budget: u64,
+) -> Option<String> {
     let size = size as u64;
-    (size > config.one_page_budget).then(|| {
+    (size > budget).then(|| {
         format!(
-            "{}: the one-page guide ({}) is {:.1} KB, over the budget of {} KB: every reader who opens it downloads all of it; raise `budget-kb` under [one-page] if that is intended",
+            "{}: {what} is {:.1} KB, over the budget of {} KB: {why}; raise `budget-kb` under {table} if that is intended",
             Config::file(&config.root).display(),
-            templates::ONE_PAGE_FILE,
             size as f64 / 1024.0,
-            config.one_page_budget / 1024
+            budget / 1024
         )
     })
 }
@@ -431,15 +448,12 @@ pub fn judge_lints(config: &Config, found: Vec<Diagnostic>) -> Result<Vec<String
 
 /// A warning when the search index passes `[search] budget-kb`.
 fn search_budget(config: &Config, size: usize) -> Option<String> {
-    let size = size as u64;
-    (size > config.search_budget).then(|| {
-        format!(
-            "{}: the search index is {:.1} KB, over the budget of {} KB: every reader who searches downloads it; raise `budget-kb` under [search] if that is intended",
-            Config::file(&config.root).display(),
-            size as f64 / 1024.0,
-            config.search_budget / 1024
-        )
-    })
+    let what = (
+        "the search index",
+        "every reader who searches downloads it",
+        "[search]",
+    );
+    over_budget(config, what, size, config.search_budget)
 }
 
 fn warnings(config: &Config) -> Vec<String> {
