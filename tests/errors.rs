@@ -193,7 +193,7 @@ fn broken_anchor() {
     assert_case_fails(
         "broken-anchor",
         "error: content/guide/02-second.md:8:9: broken link `01-first.md#no-such-heading`: `/guide/guide/first/` has no anchor `#no-such-heading`
-  = help: check the path; an anchor is the id of a heading on the target page
+  = help: an anchor is the id of a heading on the target page: `## What's new` has `#whats-new`
 ",
     );
 }
@@ -208,7 +208,7 @@ fn broken_anchor_on_the_same_page() {
             )
         },
         "error: content/guide/01-first.md:9:32: broken link `#nowhere`: `/guide/guide/first/` has no anchor `#nowhere`
-  = help: check the path; an anchor is the id of a heading on the target page
+  = help: an anchor is the id of a heading on the target page: `## What's new` has `#whats-new`
 ",
     );
 }
@@ -479,4 +479,54 @@ fn check_on_a_good_site_writes_nothing() {
     assert!(!site.public().exists(), "check created public/");
     assert!(snapshot(site.path()) == before, "check wrote files");
     assert_eq!(site.leftovers(), Vec::<String>::new());
+}
+
+/// Raw HTML links are rewritten and checked as Markdown links are; a broken one is located
+/// at its attribute, across the lines of an HTML block, and reported once: not again from
+/// the one-page guide (this case's theme has `all.html`), which holds the same content.
+#[test]
+fn a_broken_link_in_raw_html_is_reported_once_at_its_line() {
+    assert_case_fails(
+        "raw-html-broken",
+        "error: content/guide/02-second.md:11:13: broken link `missing.png`: no page or file at `/guide/guide/missing.png`
+  = help: a path is read from this file's folder: link to a page by its .md file, to a picture by its file in the content folder
+error: content/guide/02-second.md:14:18: broken link `01-first.md#no-such`: `/guide/guide/first/` has no anchor `#no-such`
+  = help: an anchor is the id of a heading on the target page: `## What's new` has `#whats-new`
+2 errors
+",
+    );
+}
+
+#[test]
+fn a_link_to_a_draft_says_it_is_one() {
+    assert_case_fails(
+        "draft-link",
+        "error: content/guide/02-second.md:9:6: broken link `03-draft.md`: `guide/03-draft.md` is a draft (`draft: true`), left out of this build
+  = help: build with `--drafts` to include drafts, or remove `draft: true` from it when it is ready
+",
+    );
+    let site = Site::new("draft-link");
+    site.run(&["build", "--drafts"]).assert_ok();
+}
+
+/// `[x](<no such page.md>)` is written to the HTML as `no%20such%20page.md`: it is still
+/// found at its line.
+#[test]
+fn a_broken_link_in_angle_brackets_is_located() {
+    assert_case_fails(
+        "angle-link",
+        "error: content/guide/02-second.md:9:6: broken link `no such page.md`: there is no such content file
+  = help: link to a page with the path of its .md file relative to this file, e.g. `../steps/01-accept.md`
+",
+    );
+}
+
+#[test]
+fn a_mistyped_anchor_gets_a_suggestion() {
+    assert_case_fails(
+        "anchor-typo",
+        "error: content/guide/02-second.md:9:9: broken link `01-first.md#face-realty`: `/guide/guide/first/` has no anchor `#face-realty`; did you mean `#face-reality`?
+  = help: an anchor is the id of a heading on the target page: `## What's new` has `#whats-new`
+",
+    );
 }

@@ -250,3 +250,30 @@ fn a_percent_encoded_link_finds_its_page() {
         "{page}"
     );
 }
+
+/// `href` and `src` in raw HTML are read like Markdown links: relative to the source file,
+/// `.md` files to their page's URL, assets to their copies; so they work on the page and
+/// on the one-page guide alike.
+#[test]
+fn raw_html_links_are_rewritten_like_markdown_links() {
+    let site = Site::new("raw-html");
+    site.run(&["build"]).assert_ok();
+    let page = site.read("public/guide/second/index.html");
+    for expected in [
+        "<img alt=\"The fixture's diagram\"\n       src=\"/guide/guide/diagram.svg\">",
+        "<a href=\"/guide/guide/first/#face-reality\">first page</a>",
+        "<a href=\"/guide/guide/first/\">the first page</a>",
+        "<a href=\"#second-point\">up</a>",
+    ] {
+        assert!(page.contains(expected), "no {expected} in\n{page}");
+    }
+    let all = site.read("public/all/index.html");
+    for expected in [
+        "src=\"/guide/guide/diagram.svg\"",
+        "<a href=\"#guide-first--face-reality\">first page</a>",
+        "<a href=\"#guide-first\">the first page</a>",
+        "<a href=\"#guide-second--second-point\">up</a>",
+    ] {
+        assert!(all.contains(expected), "no {expected} in\n{all}");
+    }
+}

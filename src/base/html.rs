@@ -39,6 +39,33 @@ pub fn rewrite_attributes(
     out
 }
 
+/// Rewrites the `href` and `src` values of raw HTML written by an author. `change` gets the
+/// attribute's name, its decoded value and the value's byte offset in `html`; a new value
+/// is escaped and put in its place. None when nothing changed.
+pub fn rewrite_links(
+    html: &str,
+    change: &mut dyn FnMut(&str, &str, usize) -> Option<String>,
+) -> Option<String> {
+    let mut out = String::new();
+    let mut copied = 0;
+    let base = html.as_ptr() as usize;
+    walk(html, &mut |attr, value| {
+        let start = value.as_ptr() as usize - base;
+        if attr == "id" {
+            return;
+        }
+        if let Some(new) = change(attr, &decode_entities(value), start) {
+            out.push_str(&html[copied..start]);
+            out.push_str(&crate::base::escape::html(&new));
+            copied = start + value.len();
+        }
+    });
+    (copied > 0).then(|| {
+        out.push_str(&html[copied..]);
+        out
+    })
+}
+
 /// Calls `found` with the name (`href`, `src` or `id`, matched in any case) and raw value
 /// of each of those attributes of every tag. Nothing is allocated for the others, and the
 /// markup is read byte by byte: every delimiter is ASCII, so each cut is a char boundary.
@@ -185,6 +212,32 @@ mod tests {
         assert!(
             matches!(scan("<a href=\"/plain/\">").0[0], Cow::Borrowed(_)),
             "a value without a reference is borrowed"
+        );
+    }
+
+    #[test]
+    fn raw_links_are_rewritten_at_their_offsets() {
+        let html = "<a href=\"a.md#x\" id=\"k\"><img alt=\"\" src='p&amp;q.png'>";
+        let mut seen = Vec::new();
+        let out = rewrite_links(html, &mut |attr, value, at| {
+            seen.push((attr.to_string(), value.to_string(), at));
+            Some(format!("/g/{value}"))
+        });
+        assert_eq!(
+            out.as_deref(),
+            Some("<a href=\"/g/a.md#x\" id=\"k\"><img alt=\"\" src='/g/p&amp;q.png'>")
+        );
+        assert_eq!(
+            seen,
+            vec![
+                ("href".to_string(), "a.md#x".to_string(), 9),
+                ("src".to_string(), "p&q.png".to_string(), 41),
+            ]
+        );
+        assert_eq!(rewrite_links(html, &mut |_, _, _| None), None);
+        assert_eq!(
+            rewrite_links("<p>no tags", &mut |_, _, _| Some("x".into())),
+            None
         );
     }
 

@@ -42,6 +42,8 @@ pub struct Link {
     /// The link's text, or an image's alt text, as plain text.
     pub text: String,
     pub image: bool,
+    /// Written in raw HTML (`<a href>`, `<img src>`), not in Markdown: it has no text.
+    pub raw: bool,
     /// 1-based line within `body`.
     pub line: usize,
     /// 1-based column (in chars) within `body`.
@@ -268,6 +270,13 @@ impl<'a, I: Iterator<Item = (Event<'a>, Range<usize>)>> Iterator for Events<'a, 
                 return Some(ev);
             }
             let (ev, range) = self.inner.next()?;
+            let ev = match ev {
+                Event::Start(Tag::HtmlBlock) => return Some(self.html_block()),
+                Event::InlineHtml(html) => {
+                    Event::InlineHtml(self.raw_html(html, &[(0, range.start)]))
+                }
+                ev => ev,
+            };
             let ev = self.observe(ev, range.start);
             match ev {
                 Event::Start(tag @ Tag::Heading { .. }) => {
@@ -439,10 +448,72 @@ impl<'a, I> Events<'a, '_, I> {
             written,
             text: String::new(),
             image,
+            raw: false,
             line,
             col,
         });
         dest
+    }
+
+    /// Rewrites the `href` and `src` values of raw HTML as Markdown links are rewritten, and
+    /// records each. `pieces` maps offsets in `html` to offsets in the body: (in `html`, in
+    /// the body), one per piece the HTML was gathered from.
+    fn raw_html(&mut self, html: CowStr<'a>, pieces: &[(usize, usize)]) -> CowStr<'a> {
+        let rewrite = self.rewrite;
+        let mut found = Vec::new();
+        let out = crate::base::html::rewrite_links(&html, &mut |attr, value, at| {
+            let new = rewrite(value);
+            found.push((attr == "src", value.to_string(), new.clone(), at));
+            new
+        });
+        for (image, written, new, at) in found {
+            let piece = pieces.iter().rev().find(|(from, _)| *from <= at);
+            let offset = piece.map_or(0, |&(from, body)| {
+                in_body(self.lines.body, body, &html[from..], at - from)
+            });
+            let (line, col) = self.lines.locate(offset);
+            self.links.push(Link {
+                dest: new.unwrap_or_else(|| written.clone()),
+                written,
+                text: String::new(),
+                image,
+                raw: true,
+                line,
+                col,
+            });
+        }
+        out.map_or(html, CowStr::from)
+    }
+
+    /// Gathers an HTML block, whose lines come one event each, into one event, so that a tag
+    /// written across lines is read whole; queues it and the block's end.
+    fn html_block(&mut self) -> Event<'a>
+    where
+        I: Iterator<Item = (Event<'a>, Range<usize>)>,
+    {
+        let mut text = String::new();
+        let mut pieces = Vec::new();
+        let mut end = None;
+        for (ev, range) in self.inner.by_ref() {
+            match ev {
+                Event::Html(t) | Event::Text(t) => {
+                    pieces.push((text.len(), range.start));
+                    text.push_str(&t);
+                }
+                ev => {
+                    end = Some((ev, range.start));
+                    break;
+                }
+            }
+        }
+        let html = self.raw_html(CowStr::from(text), &pieces);
+        self.queue.push_back(Event::Html(html));
+        if let Some((ev, start)) = end {
+            let ev = self.observe(ev, start);
+            self.queue.push_back(ev);
+        }
+        self.in_word = false;
+        Event::Start(Tag::HtmlBlock)
     }
 
     /// Counts words across adjacent text fragments ("it", "’", "s" is one word).
@@ -531,6 +602,28 @@ fn block(ev: Event<'_>) -> Event<'_> {
         }
         ev => ev,
     }
+}
+
+/// The offset in `body` of the byte at `at` in `text`, the text of an event that starts at
+/// `start` in the body. Each line of the text is the end of its line in the body: a line
+/// inside a block quote has lost its `>`.
+fn in_body(body: &str, start: usize, text: &str, at: usize) -> usize {
+    let Some(before) = text.get(..at) else {
+        return start;
+    };
+    let line = before.matches('\n').count();
+    if line == 0 {
+        return start + at;
+    }
+    let text_end = text[at..].find('\n').map_or(text.len(), |n| at + n);
+    let rest = body.get(start..).unwrap_or("");
+    let Some((line_start, _)) = rest.match_indices('\n').nth(line - 1) else {
+        return start;
+    };
+    let line_end = rest[line_start + 1..]
+        .find('\n')
+        .map_or(rest.len(), |n| line_start + 1 + n);
+    (start + line_end).saturating_sub(text_end - at)
 }
 
 /// Inline tags and inline HTML do not break a word ("**bold**ness" is one word).
@@ -1061,6 +1154,40 @@ mod tests {
         );
         assert!(r.html.contains("<img src=\"p.png\" alt=\"i\" />"));
         assert!(r.html.contains("href=\"one.html\""));
+    }
+
+    #[test]
+    fn raw_html_links_are_rewritten_and_located() {
+        let body = "Text <a href=\"one.md\">one</a>.\n\n> <img alt=\"x\"\n>   src=\"p&amp;q.png\">\n\n<div><a href='#top' id=\"one.md\">up</a>\n<a\nhref=\"one.md\">again</a></div>\n";
+        let r = render(body, &PLAIN, &|d| (d != "#top").then(|| format!("/g/{d}")));
+        let got: Vec<(&str, &str, bool, usize, usize)> = (r.links.iter())
+            .map(|l| (l.dest.as_str(), l.written.as_str(), l.raw, l.line, l.col))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("/g/one.md", "one.md", true, 1, 15),
+                ("/g/p&q.png", "p&q.png", true, 4, 10),
+                ("#top", "#top", true, 6, 15),
+                ("/g/one.md", "one.md", true, 8, 7),
+            ]
+        );
+        assert!(
+            r.html.contains("<a href=\"/g/one.md\">one</a>"),
+            "{}",
+            r.html
+        );
+        assert!(r.html.contains("src=\"/g/p&amp;q.png\">"), "{}", r.html);
+        assert!(
+            r.html.contains("id=\"one.md\""),
+            "ids are left alone: {}",
+            r.html
+        );
+        assert!(
+            r.html.contains("<a\nhref=\"/g/one.md\">again</a>"),
+            "{}",
+            r.html
+        );
     }
 
     #[test]

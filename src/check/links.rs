@@ -33,6 +33,10 @@ pub struct Origin<'a> {
     pub markdown: &'a [Link],
     /// The file line where the body starts.
     pub body_line: usize,
+    /// The source's path relative to the content folder, to resolve a `.md` link.
+    pub rel: &'a str,
+    /// The drafts left out of the build, by content-relative path, sorted.
+    pub drafts: &'a [String],
 }
 
 /// Judges links against every file of the site. Built once per build from the list of
@@ -155,11 +159,15 @@ impl Checker {
         for (i, link) in scan.links.iter().enumerate() {
             let problem = match self.target(link, &here) {
                 Target::Outside => None,
-                Target::Broken(problem) => Some(problem),
+                Target::Broken(problem) => Some(Problem::Path(problem)),
                 Target::Found(_, "") => None,
                 Target::Found(target, fragment) => match ids(&target) {
                     Some(page) if !page.iter().any(|id| id == fragment) => {
-                        Some(format!("`{target}` has no anchor `#{fragment}`"))
+                        let problem = format!("`{target}` has no anchor `#{fragment}`");
+                        Some(Problem::Anchor(match closest(page, fragment) {
+                            Some(id) => format!("{problem}; did you mean `#{id}`?"),
+                            None => problem,
+                        }))
                     }
                     _ => None,
                 },
@@ -237,6 +245,36 @@ impl<'a> Ids<'a> {
     }
 }
 
+/// Why a link is broken: its path leads nowhere, or its page has no such anchor.
+enum Problem {
+    Path(String),
+    Anchor(String),
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Problem::Path(text) | Problem::Anchor(text) => f.write_str(text),
+        }
+    }
+}
+
+/// The id of `ids` most like `wanted`, if one is like it enough to be what was meant.
+fn closest<'i>(ids: &'i [String], wanted: &str) -> Option<&'i str> {
+    let wanted = wanted.to_lowercase();
+    (ids.iter())
+        .filter(|id| !id.is_empty())
+        .map(|id| {
+            (
+                strsim::normalized_levenshtein(&id.to_lowercase(), &wanted),
+                id,
+            )
+        })
+        .filter(|(likeness, _)| *likeness >= 0.6)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, id)| id.as_str())
+}
+
 /// A link's path (without its query) and its fragment: `/a/?q#f` -> (`/a/`, `f`).
 fn split_link(link: &str) -> (&str, &str) {
     let bytes = link.as_bytes();
@@ -264,25 +302,17 @@ fn page_path(base_path: &str, file: &str) -> String {
 
 /// A broken link as an error; `nth` says which occurrence of it on the page this is, so that
 /// each of several equal links is located at its own place.
-fn report(scan: &Scan, origin: &Origin, (link, nth): (&str, usize), problem: String) -> Error {
-    let mut same = origin.markdown.iter().filter(|l| l.dest == link);
+fn report(scan: &Scan, origin: &Origin, (link, nth): (&str, usize), problem: Problem) -> Error {
+    // The HTML holds a destination percent-encoded (`no%20such.md` for `<no such.md>`).
+    let decoded = |l: &str| percent_decode_str(l).decode_utf8_lossy().into_owned();
+    let wanted = decoded(link);
+    let mut same =
+        (origin.markdown.iter()).filter(|l| l.dest == link || decoded(&l.dest) == wanted);
     let written = same.clone().nth(nth).or_else(|| same.next_back());
     let d = match (written, &origin.source) {
         (Some(l), Some(source)) => {
             let line = origin.body_line + l.line - 1;
-            let written = &l.written;
-            let path = written.split(['#', '?']).next().unwrap_or(written);
-            let (msg, hint) = if path.ends_with(".md") && l.dest == l.written {
-                (
-                    format!("broken link `{written}`: there is no such content file"),
-                    "link to a page with the path of its .md file relative to this file, e.g. `../steps/01-accept.md`",
-                )
-            } else {
-                (
-                    format!("broken link `{written}`: {problem}"),
-                    "check the path; an anchor is the id of a heading on the target page",
-                )
-            };
+            let (msg, hint) = explain(origin, l, problem);
             Diagnostic::at(source, line, l.col, msg).with_hint(hint)
         }
         (_, source) => {
@@ -299,6 +329,37 @@ fn report(scan: &Scan, origin: &Origin, (link, nth): (&str, usize), problem: Str
         }
     };
     Error::Link(d)
+}
+
+/// The message and the advice for a broken link written in content.
+fn explain(origin: &Origin, l: &Link, problem: Problem) -> (String, String) {
+    let written = &l.written;
+    let path = written.split(['#', '?']).next().unwrap_or(written);
+    if !(path.ends_with(".md") && l.dest == l.written) {
+        let hint = match problem {
+            Problem::Anchor(_) => {
+                "an anchor is the id of a heading on the target page: `## What's new` has `#whats-new`"
+            }
+            Problem::Path(_) => {
+                "a path is read from this file's folder: link to a page by its .md file, to a picture by its file in the content folder"
+            }
+        };
+        return (format!("broken link `{written}`: {problem}"), hint.into());
+    }
+    let dir = origin.rel.rfind('/').map_or("", |i| &origin.rel[..i]);
+    let joined = percent_decode_str(&[dir, "/", path].concat())
+        .decode_utf8_lossy()
+        .into_owned();
+    match crate::model::site::normalize(&joined) {
+        Some(target) if origin.drafts.binary_search(&target).is_ok() => (
+            format!("broken link `{written}`: `{target}` is a draft (`draft: true`), left out of this build"),
+            "build with `--drafts` to include drafts, or remove `draft: true` from it when it is ready".into(),
+        ),
+        _ => (
+            format!("broken link `{written}`: there is no such content file"),
+            "link to a page with the path of its .md file relative to this file, e.g. `../steps/01-accept.md`".into(),
+        ),
+    }
 }
 
 #[cfg(test)]

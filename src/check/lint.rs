@@ -98,7 +98,8 @@ fn links_and_headings(
     at: &dyn Fn(usize, usize, String) -> Diagnostic,
 ) -> Vec<Diagnostic> {
     let mut warnings = Vec::new();
-    for link in &rendered.links {
+    // Raw HTML is the author's own markup: its text is not read here.
+    for link in rendered.links.iter().filter(|link| !link.raw) {
         let text = link.text.trim();
         if link.image && text.is_empty() {
             warnings.push(

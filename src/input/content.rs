@@ -272,6 +272,9 @@ pub struct Content {
     pub sections: Vec<Arc<Document<SectionMeta>>>,
     pub pages: Vec<Arc<Document<PageMeta>>>,
     pub assets: Vec<Asset>,
+    /// The pages left out as drafts (`draft: true`, no `--drafts`), by content-relative
+    /// path: a link to one is told apart from a link to nothing.
+    pub drafts: Vec<String>,
 }
 
 /// A theme: its templates' text and its static files.
@@ -454,11 +457,12 @@ pub fn load(config: &Config) -> Result<Content> {
     for item in parsed {
         match item {
             Ok(Parsed::Section(s)) => content.sections.push(Arc::new(s)),
-            Ok(Parsed::Page(p)) if p.meta.draft && !config.drafts => {}
+            Ok(Parsed::Page(p)) if p.meta.draft && !config.drafts => content.drafts.push(p.rel),
             Ok(Parsed::Page(p)) => content.pages.push(Arc::new(p)),
             Err(e) => errors.push(e),
         }
     }
+    content.drafts.sort_unstable();
     match Error::from_list(errors) {
         Some(e) => Err(e),
         None => Ok(content),

@@ -129,6 +129,8 @@ pub struct Site {
     pub assets: Vec<Asset>,
     /// `/guide/tags/`
     pub tags_path: String,
+    /// The drafts left out, by content-relative path, sorted.
+    pub drafts: Vec<String>,
 }
 
 impl Site {
@@ -219,6 +221,7 @@ pub fn assemble(
 ) -> Result<Site> {
     let base = &config.base.path;
     let assets = std::mem::take(&mut content.assets);
+    let drafts = std::mem::take(&mut content.drafts);
     let (mut sections, pages) = place(config, content, cache)?;
     let mut pages = pages;
     let mut files = FileMap::with_capacity(sections.len() + pages.len() + assets.len());
@@ -244,6 +247,7 @@ pub fn assemble(
         reading_order,
         tags,
         tags_path: format!("{base}tags/"),
+        drafts,
     };
     claim_generated(config, &site, statics, &mut files)?;
     Ok(site)

@@ -354,7 +354,10 @@ pub fn render_into(
         if out.file == templates::ONE_PAGE_FILE {
             one_page.store(out.html.len(), std::sync::atomic::Ordering::Relaxed);
         }
-        let (links, ids) = html::scan(&out.html);
+        let (mut links, ids) = html::scan(&out.html);
+        if !out.judged.is_empty() {
+            links.retain(|link| !out.judged.contains(link.as_ref()));
+        }
         sink.write(&out.file, out.html.as_bytes())?;
         let scan = Scan {
             links: checker.triage(&out.file, links, &ids),
@@ -429,6 +432,8 @@ pub fn origin<'a>(site: &'a Site, scan: &Scan, templates_dir: &Path) -> Origin<'
         template,
         markdown: &node.rendered.links,
         body_line: node.body_line,
+        rel: node.rel,
+        drafts: &site.drafts,
     }
 }
 

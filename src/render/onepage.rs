@@ -60,9 +60,11 @@ fn anchors(site: &Site) -> HashMap<&str, String> {
     anchors
 }
 
-/// The one-page view of `site`.
-pub fn view(site: &Site) -> AllView<'_> {
+/// The one-page view of `site`, and the links its parts hold (each as it is written on the
+/// one page), which were checked on their own pages.
+pub fn view(site: &Site) -> (AllView<'_>, ahash::AHashSet<String>) {
     let anchors = anchors(site);
+    let mut links = ahash::AHashSet::new();
     let mut endnotes: Vec<Endnote> = Vec::new();
     let parts = site
         .reading_order
@@ -99,13 +101,15 @@ pub fn view(site: &Site) -> AllView<'_> {
                 kind,
                 depth: depth(site, node),
                 number,
-                content: demote(&without_self_links(&relink(html, prefix, &anchors))),
+                content: demote(&without_self_links(&relink(
+                    html, prefix, &anchors, &mut links,
+                ))),
                 figures: crate::render::views::figures(figures),
                 notes: notes(site, node, &mut endnotes),
             })
         })
         .collect();
-    AllView { parts, endnotes }
+    (AllView { parts, endnotes }, links)
 }
 
 fn path(site: &Site, node: Node) -> &str {
@@ -128,23 +132,36 @@ fn depth(site: &Site, node: Node) -> usize {
     depth
 }
 
-/// Prefixes the part's ids and points its links to other parts at their place on the page.
-fn relink(html: &str, prefix: &str, anchors: &HashMap<&str, String>) -> String {
-    rewrite_attributes(html, &mut |attr, value| match attr {
-        "id" => Some(format!("{prefix}--{value}")),
-        "href" => {
-            let (path, fragment) = value.split_once('#').unwrap_or((value, ""));
-            let target = if path.is_empty() {
-                prefix
-            } else {
-                anchors.get(path)?
-            };
-            Some(match fragment {
-                "" => format!("#{target}"),
-                f => format!("#{target}--{f}"),
-            })
-        }
-        _ => None,
+/// Prefixes the part's ids and points its links to other parts at their place on the page;
+/// adds each link as it ends up to `links`.
+fn relink(
+    html: &str,
+    prefix: &str,
+    anchors: &HashMap<&str, String>,
+    links: &mut ahash::AHashSet<String>,
+) -> String {
+    rewrite_attributes(html, &mut |attr, value| {
+        let new = match attr {
+            "id" => return Some(format!("{prefix}--{value}")),
+            "href" => inside(value, prefix, anchors),
+            _ => None,
+        };
+        links.insert(new.clone().unwrap_or_else(|| value.to_string()));
+        new
+    })
+}
+
+/// Where a link to `value` points on the one page, when it leads to one of its parts.
+fn inside(value: &str, prefix: &str, anchors: &HashMap<&str, String>) -> Option<String> {
+    let (path, fragment) = value.split_once('#').unwrap_or((value, ""));
+    let target = if path.is_empty() {
+        prefix
+    } else {
+        anchors.get(path)?
+    };
+    Some(match fragment {
+        "" => format!("#{target}"),
+        f => format!("#{target}--{f}"),
     })
 }
 

@@ -45,6 +45,9 @@ pub struct Output {
     pub node: Option<Node>,
     /// The template it was rendered with.
     pub template: String,
+    /// Links of the file that were judged where they were written, on their own page: the
+    /// content the one-page guide gathers. A fault in one is reported once, at its source.
+    pub judged: ahash::AHashSet<String>,
 }
 
 /// The parsed theme, ready to render.
@@ -183,6 +186,7 @@ impl Renderer {
             _ => None,
         };
         ctx.insert_value("nav", shared.nav(site, node));
+        let mut judged = ahash::AHashSet::new();
         let (file, template, source) = match job {
             Job::Node(i) => {
                 let node = site.reading_order[i];
@@ -207,7 +211,9 @@ impl Renderer {
                 ("404.html".to_string(), "404.html".to_string(), None)
             }
             Job::All => {
-                ctx.insert("all", &crate::render::onepage::view(site));
+                let (all, links) = crate::render::onepage::view(site);
+                ctx.insert("all", &all);
+                judged = links;
                 let meta = views::all_meta(config);
                 ctx.insert("meta", &meta.with_card(config, site, Node::Section(0)));
                 (ONE_PAGE_FILE.to_string(), ONE_PAGE.to_string(), None)
@@ -225,6 +231,7 @@ impl Renderer {
             html,
             node,
             template,
+            judged,
         })
     }
 
