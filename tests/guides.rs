@@ -277,3 +277,39 @@ fn raw_html_links_are_rewritten_like_markdown_links() {
         assert!(all.contains(expected), "no {expected} in\n{all}");
     }
 }
+
+/// A title written with inline Markdown is text in the nav, the pager, breadcrumbs and
+/// `<title>`, and markup only in the page's own `<h1>`.
+#[test]
+fn a_title_with_inline_markdown_is_text_everywhere_but_its_heading() {
+    let site = Site::new("inline-title");
+    common::copy_tree(
+        &common::repo_root().join("themes/default"),
+        &site.join("themes/default"),
+    );
+    site.run(&["build"]).assert_ok();
+    let page = site.read("public/guide/first/index.html");
+    assert!(
+        page.contains("<h1>Running <code>mdbook</code> &amp; <em>friends</em></h1>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<title>Running mdbook &amp; friends — Fixture Guide</title>"),
+        "{page}"
+    );
+    let second = site.read("public/guide/second/index.html");
+    assert!(
+        second.contains("<span class=\"pager-title\">Running mdbook &amp; friends</span>"),
+        "{second}"
+    );
+    assert!(
+        second.contains(">Using the guide</a>"),
+        "breadcrumb: {second}"
+    );
+    assert!(!second.contains('`'), "{second}");
+    let section = site.read("public/guide/index.html");
+    assert!(
+        section.contains("<h1>Using <em>the</em> <code>guide</code></h1>"),
+        "{section}"
+    );
+}

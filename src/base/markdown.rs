@@ -574,6 +574,52 @@ impl<'a, I> Events<'a, '_, I> {
     }
 }
 
+/// A title written with inline Markdown (`` Running `mdbook` ``): its plain text, for the
+/// nav, the pager and `<title>`, and its HTML (code, emphasis, strikethrough), for the
+/// page's `<h1>`. None when the title has no markup; a title that Markdown would read as a
+/// block (`1. Accept`, `# Intro`) stays as written. Links keep only their text, and raw
+/// HTML is text: a title is not markup for the page around it.
+pub fn inline_title(title: &str) -> Option<(String, String)> {
+    if !title.contains(['`', '*', '_', '~', '[', '<', '&', '\\', '!']) {
+        return None;
+    }
+    let mut events = Parser::new_ext(title, pulldown_cmark::Options::ENABLE_STRIKETHROUGH);
+    if events.next() != Some(Event::Start(Tag::Paragraph)) {
+        return None;
+    }
+    let (mut plain, mut html) = (String::new(), String::new());
+    for ev in events {
+        let (text, tag) = match &ev {
+            Event::Text(t) | Event::InlineHtml(t) => (Some(&**t), None),
+            Event::Code(t) => (Some(&**t), Some("code")),
+            Event::SoftBreak | Event::HardBreak => (Some(" "), None),
+            Event::Start(Tag::Emphasis) | Event::End(TagEnd::Emphasis) => (None, Some("em")),
+            Event::Start(Tag::Strong) | Event::End(TagEnd::Strong) => (None, Some("strong")),
+            Event::Start(Tag::Strikethrough) | Event::End(TagEnd::Strikethrough) => {
+                (None, Some("del"))
+            }
+            Event::End(TagEnd::Paragraph) => continue,
+            Event::Start(Tag::Link { .. } | Tag::Image { .. })
+            | Event::End(TagEnd::Link | TagEnd::Image) => continue,
+            _ => return None,
+        };
+        let closing = matches!(ev, Event::End(_));
+        match (text, tag) {
+            (Some(t), Some(tag)) => {
+                html.push_str(&format!("<{tag}>"));
+                crate::base::escape::push_html(&mut html, t);
+                html.push_str(&format!("</{tag}>"));
+            }
+            (Some(t), None) => crate::base::escape::push_html(&mut html, t),
+            (None, Some(tag)) if closing => html.push_str(&format!("</{tag}>")),
+            (None, Some(tag)) => html.push_str(&format!("<{tag}>")),
+            (None, None) => {}
+        }
+        plain.push_str(text.unwrap_or(""));
+    }
+    Some((plain, html))
+}
+
 /// Blocks written the way guides expect: a GitHub alert (`> [!NOTE]`) as a titled note,
 /// and a fence's language as the first word of its info string (`rust,editable` -> `rust`).
 fn block(ev: Event<'_>) -> Event<'_> {
@@ -1188,6 +1234,42 @@ mod tests {
             "{}",
             r.html
         );
+    }
+
+    #[test]
+    fn titles_with_inline_markdown() {
+        let title = |t: &str| inline_title(t);
+        assert_eq!(
+            title("Running `mdbook` <now> & *then*"),
+            Some((
+                "Running mdbook <now> & then".to_string(),
+                "Running <code>mdbook</code> &lt;now&gt; &amp; <em>then</em>".to_string()
+            ))
+        );
+        assert_eq!(
+            title("See [the **docs**](x.md) ~~old~~"),
+            Some((
+                "See the docs old".to_string(),
+                "See the <strong>docs</strong> <del>old</del>".to_string()
+            ))
+        );
+        assert_eq!(title("Accept the breakup"), None);
+        assert_eq!(title("1. Accept `it`"), None, "a list stays as written");
+        assert_eq!(title("# Intro_x"), None);
+        assert_eq!(
+            title("snake_case stays"),
+            Some(("snake_case stays".into(), "snake_case stays".into()))
+        );
+        assert_eq!(
+            title("<script>x</script>"),
+            None,
+            "an HTML block stays as written"
+        );
+        assert_eq!(
+            title("A <b>bold</b> claim").map(|t| t.1),
+            Some("A &lt;b&gt;bold&lt;/b&gt; claim".into())
+        );
+        assert_eq!(title("`"), Some(("`".into(), "`".into())));
     }
 
     #[test]

@@ -129,7 +129,11 @@ pub type Extra = serde_json::Map<String, serde_json::Value>;
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PageMeta {
+    /// The title as plain text (inline Markdown taken out, see `title_html`).
     pub title: String,
+    /// The title's HTML when it is written with inline Markdown (`` Running `mdbook` ``).
+    #[serde(skip)]
+    pub title_html: Option<String>,
     #[serde(default)]
     pub description: Option<String>,
     #[serde(default)]
@@ -173,7 +177,11 @@ pub enum SortBy {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SectionMeta {
+    /// The title as plain text (inline Markdown taken out, see `title_html`).
     pub title: String,
+    /// The title's HTML when it is written with inline Markdown (`` Running `mdbook` ``).
+    #[serde(skip)]
+    pub title_html: Option<String>,
     #[serde(default)]
     pub description: Option<String>,
     #[serde(default)]
@@ -510,8 +518,35 @@ fn parse_file(path: &Path, rel: String) -> Result<Parsed> {
     }
 }
 
+/// Front matter with a title, which may be written with inline Markdown.
+pub trait Titled {
+    /// The title, and where its HTML goes when it has markup.
+    fn title_parts(&mut self) -> (&mut String, &mut Option<String>);
+}
+
+impl Titled for PageMeta {
+    fn title_parts(&mut self) -> (&mut String, &mut Option<String>) {
+        (&mut self.title, &mut self.title_html)
+    }
+}
+
+impl Titled for SectionMeta {
+    fn title_parts(&mut self) -> (&mut String, &mut Option<String>) {
+        (&mut self.title, &mut self.title_html)
+    }
+}
+
+/// Splits a title written with inline Markdown into its plain text and its HTML.
+fn read_title(meta: &mut impl Titled) {
+    let (title, html) = meta.title_parts();
+    if let Some((plain, markup)) = crate::base::markdown::inline_title(title) {
+        *title = plain;
+        *html = Some(markup);
+    }
+}
+
 /// Splits the front matter off `text` and parses it into `M`.
-pub fn parse_document<M: for<'de> Deserialize<'de>>(
+pub fn parse_document<M: for<'de> Deserialize<'de> + Titled>(
     path: &Path,
     rel: String,
     text: &str,
@@ -531,6 +566,8 @@ pub fn parse_document<M: for<'de> Deserialize<'de>>(
         d.hint = hint;
         Error::Content(d.with_source(text))
     })?;
+    let mut meta = meta;
+    read_title(&mut meta);
     Ok(Document {
         path: path.to_path_buf(),
         rel,

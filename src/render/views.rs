@@ -1,6 +1,7 @@
 //! The typed views templates see: `config`, `site`, `page`, `section`, `tag` and `meta`,
 //! borrowed from the site model, never hand-assembled maps.
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use serde::Serialize;
@@ -302,6 +303,8 @@ pub struct FigureView<'a> {
 #[derive(Serialize)]
 pub struct PageView<'a> {
     title: &'a str,
+    /// The title as HTML, inline Markdown rendered (`Running <code>mdbook</code>`).
+    title_html: Cow<'a, str>,
     description: &'a str,
     summary: &'a str,
     content: &'a str,
@@ -333,6 +336,7 @@ pub struct PageView<'a> {
 #[derive(Serialize)]
 pub struct SectionView<'a> {
     title: &'a str,
+    title_html: Cow<'a, str>,
     description: &'a str,
     content: &'a str,
     toc: Vec<TocEntry<'a>>,
@@ -515,6 +519,14 @@ pub(crate) fn summary(page: &Page) -> &str {
     }
 }
 
+/// A title's HTML: its inline Markdown rendered, else its text escaped.
+fn title_html<'a>(title: &'a str, html: &'a Option<String>) -> Cow<'a, str> {
+    match html {
+        Some(html) => Cow::Borrowed(html),
+        None => Cow::Owned(crate::base::escape::html(title)),
+    }
+}
+
 /// Minutes at 200 words a minute, at least one.
 pub fn reading_time(words: usize) -> usize {
     words.div_ceil(200).max(1)
@@ -558,6 +570,7 @@ pub fn page<'a>(config: &'a Config, site: &'a Site, shared: &Shared, p: usize) -
     };
     PageView {
         title: &meta.title,
+        title_html: title_html(&meta.title, &meta.title_html),
         description: meta.description.as_deref().unwrap_or(""),
         summary: summary(page),
         content: &page.rendered.html,
@@ -644,6 +657,7 @@ pub fn section<'a>(
     }
     SectionView {
         title: &section.doc.meta.title,
+        title_html: title_html(&section.doc.meta.title, &section.doc.meta.title_html),
         description: section.doc.meta.description.as_deref().unwrap_or(""),
         content: &section.rendered.html,
         toc: section.rendered.toc(),
