@@ -313,3 +313,80 @@ fn a_title_with_inline_markdown_is_text_everywhere_but_its_heading() {
         "{section}"
     );
 }
+
+/// The default nav of `page` as an outline: `[` and `]` for each list, each link's text.
+fn nav_outline(page: &str) -> String {
+    let start = page.find("<nav").expect("a nav");
+    let nav = &page[start..start + page[start..].find("</nav>").expect("its end")];
+    let mut out = String::new();
+    let mut rest = nav;
+    while let Some(lt) = rest.find('<') {
+        let text = rest[..lt].trim();
+        if !text.is_empty() {
+            out.push_str(&format!("{text} "));
+        }
+        let end = rest[lt..].find('>').map_or(rest.len(), |e| lt + e + 1);
+        match &rest[lt..end] {
+            tag if tag.starts_with("<ol") => out.push_str("[ "),
+            "</ol>" => out.push_str("] "),
+            _ => {}
+        }
+        rest = &rest[end..];
+    }
+    out.trim().to_string()
+}
+
+/// Sections inside sections, four deep: the nav, the numbering, the breadcrumbs and the
+/// pager follow the tree; a page sits in its own section, not its section's parent.
+#[test]
+fn nested_sections_at_any_depth() {
+    let site = Site::new("nested-sections");
+    common::copy_tree(
+        &common::repo_root().join("themes/default"),
+        &site.join("themes/default"),
+    );
+    site.run(&["build"]).assert_ok();
+    let p = site.read("public/a/b/p/index.html");
+    assert_eq!(
+        nav_outline(&p)
+            .split("Part A")
+            .nth(1)
+            .unwrap_or_default()
+            .trim(),
+        "[ Part B [ 1 Page P Part C [ 1 Page R Part D [ 1 Page T ] ] 2 Page S ] 1 Page Q ] ]",
+        "{}",
+        nav_outline(&p)
+    );
+    let crumbs = |page: &str| {
+        let list = &page[page.find("breadcrumb").expect("breadcrumbs")..];
+        let list = &list[..list.find("</ol>").expect("their end")];
+        list.split("<a href=\"")
+            .skip(1)
+            .map(|a| a[..a.find('"').unwrap_or(0)].to_string())
+            .collect::<Vec<_>>()
+    };
+    let t = site.read("public/a/b/c/d/t/index.html");
+    assert_eq!(
+        crumbs(&t),
+        [
+            "/guide/",
+            "/guide/a/",
+            "/guide/a/b/",
+            "/guide/a/b/c/",
+            "/guide/a/b/c/d/"
+        ]
+    );
+    assert!(t.contains("1 of 1 in Part D"), "{t}");
+    let pager = |page: &str, rel: &str| {
+        let at = page
+            .find(&format!("rel=\"{rel}\" href=\""))
+            .expect("a pager link");
+        let href = &page[at + rel.len() + 13..];
+        href[..href.find('"').unwrap_or(0)].to_string()
+    };
+    assert_eq!(pager(&t, "prev"), "/guide/a/b/c/d/");
+    assert_eq!(pager(&t, "next"), "/guide/a/b/s/");
+    let q = site.read("public/a/q/index.html");
+    assert!(q.contains("1 of 1 in Part A"), "{q}");
+    assert_eq!(pager(&q, "prev"), "/guide/a/b/s/");
+}
