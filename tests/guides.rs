@@ -128,7 +128,7 @@ fn alerts_definition_lists_and_fence_languages_as_guides_write_them() {
         "{page}"
     );
     assert!(
-        page.contains("<pre><code class=\"language-rust\">fn main() {}"),
+        page.contains("<pre tabindex=\"0\"><code class=\"language-rust\">fn main() {}"),
         "{page}"
     );
 }
@@ -389,4 +389,60 @@ fn nested_sections_at_any_depth() {
     let q = site.read("public/a/q/index.html");
     assert!(q.contains("1 of 1 in Part A"), "{q}");
     assert_eq!(pager(&q, "prev"), "/guide/a/b/s/");
+}
+
+/// The fixture guide that uses every construct above builds with no error and no warning,
+/// and each construct reaches the page. (tests/browser.rs holds its pages to the Nu Html
+/// Checker and axe, like the guide's.)
+#[test]
+fn a_guide_using_every_construct_builds_clean() {
+    let dir = tempfile::tempdir().unwrap();
+    common::copy_tree(&common::fixture("all-constructs"), dir.path());
+    common::copy_tree(
+        &common::repo_root().join("themes"),
+        &dir.path().join("themes"),
+    );
+    let run = common::run_in(dir.path(), &["build"]);
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .starts_with("Built 3 pages, 3 sections, 3 assets"),
+        "{}",
+        run.stdout
+    );
+    let read = |rel: &str| std::fs::read_to_string(dir.path().join("public").join(rel)).unwrap();
+    let bin = read("basics/pick-a-bin/index.html");
+    for expected in [
+        "<h1>Pick a <code>bin</code> that fits</h1>",
+        "<img src=\"/compost/basics/bin.svg\"",
+        "<dt>Open heap</dt>",
+        "role=\"note\" aria-label=\"Tip\"",
+        "<h2 id=\"note\">",
+        "id=\"fn-note\"",
+        "<title>Pick a bin that fits — A Small Guide to Home Composting</title>",
+    ] {
+        assert!(bin.contains(expected), "no {expected} in\n{bin}");
+    }
+    let hot = read("basics/advanced/hot-composting/index.html");
+    for expected in [
+        "<a href=\"/compost/basics/pick-a-bin/\">a closed bin</a>",
+        "<img src=\"/compost/basics/bin.svg\"",
+        "<h2 id=\"whats-too-wet\">",
+        "<pre tabindex=\"0\"><code class=\"language-rust\">",
+        "<pre tabindex=\"0\"><code class=\"language-python\">",
+        "<pre tabindex=\"0\"><code>no language here",
+    ] {
+        assert!(hot.contains(expected), "no {expected} in\n{hot}");
+    }
+    let fix = read("basics/fix-a-heap/index.html");
+    assert!(
+        fix.contains("<a href=\"/compost/basics/advanced/hot-composting/#whats-too-wet\">"),
+        "{fix}"
+    );
+    for alias in ["bins/index.html", "old/choosing-a-bin.html"] {
+        assert!(
+            read(alias).contains("url=/compost/basics/pick-a-bin/"),
+            "{alias}"
+        );
+    }
 }

@@ -638,14 +638,23 @@ fn block(ev: Event<'_>) -> Event<'_> {
             )))
         }
         Event::End(TagEnd::BlockQuote(Some(_))) => Event::Html(CowStr::from("</div>\n")),
-        Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) => {
-            let lang = (info.trim_start().trim_start_matches(['{', '.']))
-                .split(|c: char| c.is_whitespace() || matches!(c, ',' | '{' | '}'))
-                .next()
-                .unwrap_or("");
-            let lang = CowStr::from(lang.to_string());
-            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(lang)))
+        // A code block scrolls sideways when its lines are long: `tabindex` lets a reader
+        // without a mouse scroll it too.
+        Event::Start(Tag::CodeBlock(kind)) => {
+            let lang = match &kind {
+                CodeBlockKind::Fenced(info) => fence_language(info),
+                CodeBlockKind::Indented => "",
+            };
+            let mut html = String::from("<pre tabindex=\"0\"><code");
+            if !lang.is_empty() {
+                html.push_str(" class=\"language-");
+                crate::base::escape::push_html(&mut html, lang);
+                html.push('"');
+            }
+            html.push('>');
+            Event::Html(CowStr::from(html))
         }
+        Event::End(TagEnd::CodeBlock) => Event::Html(CowStr::from("</code></pre>\n")),
         ev => ev,
     }
 }
@@ -670,6 +679,15 @@ fn in_body(body: &str, start: usize, text: &str, at: usize) -> usize {
         .find('\n')
         .map_or(rest.len(), |n| line_start + 1 + n);
     (start + line_end).saturating_sub(text_end - at)
+}
+
+/// The language of a fence: the first word of its info string (`rust,editable` -> `rust`,
+/// `{.python title=x}` -> `python`), or "".
+pub fn fence_language(info: &str) -> &str {
+    (info.trim_start().trim_start_matches(['{', '.']))
+        .split(|c: char| c.is_whitespace() || matches!(c, ',' | '{' | '}'))
+        .next()
+        .unwrap_or("")
 }
 
 /// Inline tags and inline HTML do not break a word ("**bold**ness" is one word).
@@ -1046,12 +1064,14 @@ mod tests {
         );
         assert!(r.html.contains("<dd>Its meaning.</dd>"), "{}", r.html);
         assert!(
-            r.html.contains("<pre><code class=\"language-rust\">"),
+            r.html
+                .contains("<pre tabindex=\"0\"><code class=\"language-rust\">"),
             "{}",
             r.html
         );
         assert!(
-            r.html.contains("<pre><code class=\"language-python\">"),
+            r.html
+                .contains("<pre tabindex=\"0\"><code class=\"language-python\">"),
             "{}",
             r.html
         );

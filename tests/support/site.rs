@@ -37,10 +37,22 @@ pub struct Page {
 impl Site {
     /// Starts the server on a free port, then builds the guide for that address.
     pub fn build() -> Site {
-        let dir = tempfile::Builder::new()
-            .prefix("rekindle-browser-")
-            .tempdir()
-            .expect("create a temp dir for the site");
+        Site::build_project(temp_dir(), Path::new(env!("CARGO_MANIFEST_DIR")))
+    }
+
+    /// The same for the fixture project `tests/fixtures/<case>/`, with the repository's
+    /// default theme.
+    pub fn build_fixture(case: &str) -> Site {
+        let dir = temp_dir();
+        let project = dir.path().join("project");
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+        copy_tree(&repo.join("tests/fixtures").join(case), &project);
+        copy_tree(&repo.join("themes"), &project.join("themes"));
+        Site::build_project(dir, &project)
+    }
+
+    /// Serves `dir` and builds `project` into `dir/guide` for the server's address.
+    fn build_project(dir: TempDir, project: &Path) -> Site {
         let server = Arc::new(Server::http("127.0.0.1:0").expect("start the static file server"));
         let port = server
             .server_addr()
@@ -52,7 +64,7 @@ impl Site {
 
         let output = Command::new(env!("CARGO_BIN_EXE_rekindle"))
             .arg("build")
-            .arg(env!("CARGO_MANIFEST_DIR"))
+            .arg(project)
             .arg("-d")
             .arg(&root)
             .arg("--base-url")
@@ -145,6 +157,30 @@ impl Drop for Site {
         self.server.unblock();
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
+        }
+    }
+}
+
+fn temp_dir() -> TempDir {
+    tempfile::Builder::new()
+        .prefix("rekindle-browser-")
+        .tempdir()
+        .expect("create a temp dir for the site")
+}
+
+/// Copies the files under `from` to `to`, folders made as needed.
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.expect("walk the fixture");
+        let rel = entry
+            .path()
+            .strip_prefix(from)
+            .expect("a path under the fixture");
+        let target = to.join(rel);
+        if entry.file_type().is_dir() {
+            fs::create_dir_all(&target).expect("create a folder of the project");
+        } else {
+            fs::copy(entry.path(), &target).expect("copy a file of the project");
         }
     }
 }
