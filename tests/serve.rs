@@ -816,6 +816,8 @@ fn bodies_large_heads_and_stalled_heads() {
 
     let mut stalled = connect(server.port).unwrap();
     stalled.write_all(b"GET /guide/ HTTP/1.1\r\nHost:").unwrap();
+    // The stall itself is what is tested: the head stays unfinished for about a second while
+    // other requests come and go, so this sleep stays.
     for _ in 0..5 {
         server.get("/guide/").assert_status(200);
         std::thread::sleep(Duration::from_millis(200));
@@ -930,7 +932,8 @@ fn load_many_streams_and_requests_with_a_stalled_client() {
         .collect();
 
     let started = Instant::now();
-    // The content is edited 100 times while the clients fetch pages.
+    // The content is edited 100 times while the clients fetch pages, spread over most of the
+    // load's duration (the sleep paces the edits: it is the load under test, not a wait).
     for n in 1..=EDITS {
         site.write(FIRST, first_page(&format!("Edit number {n} under load.")));
         std::thread::sleep(LOAD.mul_f64(0.8) / EDITS as u32);
@@ -944,6 +947,7 @@ fn load_many_streams_and_requests_with_a_stalled_client() {
         let e = s.wait_for("reload");
         assert!(!e.data.is_empty(), "stream {i}");
     }
+    // The clients go on for the whole of LOAD: its length is part of the test.
     std::thread::sleep(LOAD.saturating_sub(started.elapsed()));
     stop.store(true, Ordering::Relaxed);
     for w in workers {
@@ -1000,25 +1004,49 @@ fn slow_clients_do_not_delay_others() {
     let _serial = alone();
     let site = new_site();
     let server = Server::start(site.path());
+    const SLOW: usize = 100;
     let stop = Arc::new(AtomicBool::new(false));
-    let slow: Vec<_> = (0..100)
+    // How many slow clients have connected and sent their first byte, and how many could not.
+    let (started, gave_up) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let slow: Vec<_> = (0..SLOW)
         .map(|_| {
             let (stop, port) = (Arc::clone(&stop), server.port);
+            let (started, gave_up) = (Arc::clone(&started), Arc::clone(&gave_up));
             std::thread::spawn(move || {
-                let Ok(mut s) = connect(port) else { return };
-                for byte in b"GET /guide/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                    .iter()
-                    .cycle()
-                {
+                let Ok(mut s) = connect(port) else {
+                    gave_up.fetch_add(1, Ordering::SeqCst);
+                    return;
+                };
+                let head = b"GET /guide/ HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+                for (n, byte) in head.iter().cycle().enumerate() {
                     if stop.load(Ordering::Relaxed) || s.write_all(&[*byte]).is_err() {
+                        if n == 0 {
+                            gave_up.fetch_add(1, Ordering::SeqCst);
+                        }
                         return;
                     }
+                    if n == 0 {
+                        started.fetch_add(1, Ordering::SeqCst);
+                    }
+                    // One byte a second is the slowness under test.
                     std::thread::sleep(Duration::from_secs(1));
                 }
             })
         })
         .collect();
-    std::thread::sleep(Duration::from_secs(2));
+    // Measure once every slow client is connected and has begun its head.
+    let all_in = poll(STARTUP, || {
+        (started.load(Ordering::SeqCst) + gave_up.load(Ordering::SeqCst) == SLOW).then_some(())
+    });
+    assert!(
+        all_in.is_some(),
+        "the slow clients did not all connect within {STARTUP:?}"
+    );
+    assert_eq!(
+        gave_up.load(Ordering::SeqCst),
+        0,
+        "slow clients that could not connect"
+    );
     let mut times: Vec<Duration> = (0..9)
         .map(|_| {
             let started = Instant::now();
@@ -1096,7 +1124,7 @@ fn ctrl_c_ends_it_cleanly() {
 
 /// Waits until the wall clock is in a later second than `path` was last modified (with a
 /// margin: file times come from a coarser clock), since notify's poll watcher compares
-/// modification times in whole seconds.
+/// modification times in whole seconds. (The clock is the signal here: the sleep stays.)
 fn wait_for_a_new_second(path: &std::path::Path) {
     let modified = fs::metadata(path).unwrap().modified().unwrap();
     let secs = modified
@@ -1228,15 +1256,34 @@ fn a_content_dir_created_after_book_toml_names_it_is_watched() {
     let original = site.read("book.toml");
 
     // book.toml first: the folder does not exist yet, so the build fails.
-    site.write(
-        "book.toml",
-        format!("{original}\n[build]\ncontent-dir = \"pages\"\n"),
-    );
+    let renamed = format!("{original}\n[build]\ncontent-dir = \"pages\"\n");
+    site.write("book.toml", &renamed);
     // (A save can reach the watcher in two bursts on a busy machine, the file truncated and
     // then written: the error about the missing folder is the one that counts.)
-    events.wait_for_where("error", |e| error_json(e).0 == "pages");
-    // The watcher restarts (on the new roots) after the error is sent: let it.
-    std::thread::sleep(Duration::from_millis(500));
+    let missing = |e: &serving::Event| e.name == "error" && error_json(e).0 == "pages";
+    events.wait_for_where("error", |e| missing(e));
+    // The watcher restarts on the new roots only after that error is sent, and a folder made
+    // before it has restarted can go unseen. serve says nothing when it restarts, but it
+    // handles one batch of changes at a time: an error for a later save of book.toml means
+    // the loop came round again, past the restart. A save made before the restart may be
+    // lost with the old watcher, so save again until one is answered.
+    let deadline = Instant::now() + REBUILD;
+    loop {
+        site.write("book.toml", &renamed);
+        if events
+            .next(Duration::from_millis(500))
+            .is_some_and(|e| missing(&e))
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no second `pages` error for a re-saved book.toml within {REBUILD:?}: the watcher \
+             did not restart; seen: {:?}\nstderr:\n{}",
+            events.seen,
+            server.stderr()
+        );
+    }
     // Then the folder appears: the site builds from it.
     copy_content_to(&site, "pages");
     events.wait_for("reload");
@@ -1567,7 +1614,8 @@ fn clients_that_never_read_a_large_asset_do_not_grow_memory() {
             client
         })
         .collect();
-    // The answers are written as far as the sockets take them; memory is sampled meanwhile.
+    // The answers are written as far as the sockets take them; memory is sampled meanwhile,
+    // for 3 s (a sampling window: the peak over it is the measure, so the sleep stays).
     let mut peak = rss_before;
     let until = Instant::now() + Duration::from_secs(3);
     while Instant::now() < until {
