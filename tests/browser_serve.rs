@@ -136,7 +136,8 @@ fn open_tab_follows_edits_errors_stylesheets_and_restarts() -> Outcome {
     let port = serve.port;
     let page_url = serve.url(PAGE_PATH);
 
-    let browser = Browser::start(tools.chromedriver(), tools.chromium());
+    // With the network log, which shows the messages the page's event stream receives.
+    let browser = Browser::start_with(tools.chromedriver(), tools.chromium(), true);
     browser.set_window_rect(1280, 900);
     browser.navigate(&page_url);
     assert!(
@@ -155,8 +156,19 @@ fn open_tab_follows_edits_errors_stylesheets_and_restarts() -> Outcome {
         SCROLL_Y,
         "the page is not long enough to scroll to {SCROLL_Y}"
     );
-    // Let the event stream connect before the first edit.
-    std::thread::sleep(Duration::from_millis(300));
+    // The event stream must be connected before the first edit: a tab whose stream connects
+    // after it hears of the new build in its `hello`, which it takes as its first build and
+    // does not reload for.
+    wait_for(
+        &browser,
+        &serve,
+        "the page's event stream says hello",
+        |b| {
+            b.network_events("Network.eventSourceMessageReceived")
+                .iter()
+                .any(|message| message["eventName"] == "hello")
+        },
+    );
 
     // 1. An edit reloads the tab, which keeps its scroll position.
     let text1 = "Freshly edited text 1";
