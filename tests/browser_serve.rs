@@ -18,49 +18,31 @@ mod support {
     pub mod webdriver;
 }
 
+mod common;
+#[path = "common/serve.rs"]
+mod serving;
+
 use std::fs;
-use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::path::Path;
+use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use std::process::ExitCode;
-use support::harness::{self, Outcome};
-use tempfile::TempDir;
 
+use common::Site;
+use serving::{REBUILD, Server};
+use support::harness::{self, Outcome};
 use support::tools::{self, Tool};
 use support::webdriver::Browser;
 
-/// How long a rebuild may take to reach the open tab (debug build, tests in parallel).
-const REBUILD: Duration = Duration::from_secs(10);
-const STARTUP: Duration = Duration::from_secs(20);
 const FIRST: &str = "content/guide/01-first.md";
 const STYLE: &str = "themes/default/static/style.css";
 const PAGE_PATH: &str = "/guide/guide/first/";
 const SCROLL_Y: i64 = 1500;
 
 // ---------------------------------------------------------------------------------------------
-// The site and the server
+// The site
 // ---------------------------------------------------------------------------------------------
-
-fn fixture() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/basic")
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
 
 /// The first page, long enough to scroll well past 1500 px; `extra` is a paragraph near
 /// the top, and `title` the front matter's title line.
@@ -85,101 +67,6 @@ fn first_page(title: &str, extra: Option<&str>) -> String {
 
 const GOOD_TITLE: &str = "title: First page";
 const BROKEN_TITLE: &str = "title: [unclosed";
-
-/// A running `rekindle serve`, killed when dropped.
-struct Serve {
-    child: Child,
-    port: u16,
-    stdout: Arc<Mutex<String>>,
-    stderr: Arc<Mutex<String>>,
-}
-
-fn collect(from: impl Read + Send + 'static, into: Arc<Mutex<String>>) {
-    std::thread::spawn(move || {
-        let mut reader = BufReader::new(from);
-        let mut line = String::new();
-        while reader.read_line(&mut line).is_ok_and(|n| n > 0) {
-            into.lock().unwrap().push_str(&line);
-            line.clear();
-        }
-    });
-}
-
-impl Serve {
-    /// `rekindle serve --port <port> <dir>`, once it prints where it serves; Err with its
-    /// output when it exits first.
-    fn start(dir: &Path, port: u16) -> Result<Serve, String> {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_rekindle"))
-            .arg("serve")
-            .arg("--port")
-            .arg(port.to_string())
-            .arg(dir)
-            .env_remove("REKINDLE_POLL")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("the rekindle binary starts");
-        let stdout = Arc::new(Mutex::new(String::new()));
-        let stderr = Arc::new(Mutex::new(String::new()));
-        collect(child.stdout.take().unwrap(), Arc::clone(&stdout));
-        collect(child.stderr.take().unwrap(), Arc::clone(&stderr));
-        let mut serve = Serve {
-            child,
-            port: 0,
-            stdout,
-            stderr,
-        };
-        let deadline = Instant::now() + STARTUP;
-        loop {
-            let out = serve.stdout.lock().unwrap().clone();
-            if let Some(line) = out.lines().find(|l| l.starts_with("Serving on ")) {
-                serve.port = line
-                    .strip_prefix("Serving on http://127.0.0.1:")
-                    .and_then(|rest| rest.strip_suffix("/guide/"))
-                    .and_then(|p| p.parse().ok())
-                    .unwrap_or_else(|| panic!("unexpected startup line {line:?}"));
-                return Ok(serve);
-            }
-            if let Ok(Some(status)) = serve.child.try_wait() {
-                std::thread::sleep(Duration::from_millis(100));
-                return Err(format!(
-                    "rekindle serve exited ({status}) before serving\n{}",
-                    serve.output()
-                ));
-            }
-            assert!(
-                Instant::now() < deadline,
-                "rekindle serve did not print `Serving on` within {STARTUP:?}\n{}",
-                serve.output()
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port)
-    }
-
-    fn output(&self) -> String {
-        format!(
-            "stdout:\n{}stderr:\n{}",
-            self.stdout.lock().unwrap(),
-            self.stderr.lock().unwrap()
-        )
-    }
-
-    fn stop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
 
 // ---------------------------------------------------------------------------------------------
 // The page
@@ -217,7 +104,7 @@ fn loaded(browser: &Browser) -> bool {
 }
 
 /// Waits for `condition`; panics with `what` and the page's state when it never holds.
-fn wait_for(browser: &Browser, serve: &Serve, what: &str, condition: impl Fn(&Browser) -> bool) {
+fn wait_for(browser: &Browser, serve: &Server, what: &str, condition: impl Fn(&Browser) -> bool) {
     let started = Instant::now();
     if browser.wait_until(REBUILD, condition) {
         eprintln!("{what}: {} ms", started.elapsed().as_millis());
@@ -241,16 +128,16 @@ fn open_tab_follows_edits_errors_stylesheets_and_restarts() -> Outcome {
         return Outcome::Ignored(MISSING.to_owned());
     };
     let started = Instant::now();
-    let site = TempDir::new().unwrap();
+    let site = Site::new("basic");
     let dir = site.path();
-    copy_dir(&fixture(), dir);
     fs::write(dir.join(FIRST), first_page(GOOD_TITLE, None)).unwrap();
 
-    let mut serve = Serve::start(dir, 0).unwrap_or_else(|e| panic!("{e}"));
+    let mut serve = start(dir, 0).unwrap_or_else(|e| panic!("{e}"));
     let port = serve.port;
     let page_url = serve.url(PAGE_PATH);
 
-    let browser = Browser::start(tools.chromedriver(), tools.chromium());
+    // With the network log, which shows the messages the page's event stream receives.
+    let browser = Browser::start_with(tools.chromedriver(), tools.chromium(), true);
     browser.set_window_rect(1280, 900);
     browser.navigate(&page_url);
     assert!(
@@ -269,8 +156,19 @@ fn open_tab_follows_edits_errors_stylesheets_and_restarts() -> Outcome {
         SCROLL_Y,
         "the page is not long enough to scroll to {SCROLL_Y}"
     );
-    // Let the event stream connect before the first edit.
-    std::thread::sleep(Duration::from_millis(300));
+    // The event stream must be connected before the first edit: a tab whose stream connects
+    // after it hears of the new build in its `hello`, which it takes as its first build and
+    // does not reload for.
+    wait_for(
+        &browser,
+        &serve,
+        "the page's event stream says hello",
+        |b| {
+            b.network_events("Network.eventSourceMessageReceived")
+                .iter()
+                .any(|message| message["eventName"] == "hello")
+        },
+    );
 
     // 1. An edit reloads the tab, which keeps its scroll position.
     let text1 = "Freshly edited text 1";
@@ -353,8 +251,11 @@ fn open_tab_follows_edits_errors_stylesheets_and_restarts() -> Outcome {
     let mut attempts = 0;
     let serve = loop {
         attempts += 1;
-        match Serve::start(dir, port) {
+        match start(dir, port) {
             Ok(s) => break s,
+            // The old process has exited (`stop` waits for it) and serve binds with
+            // SO_REUSEADDR, so the port is normally free at once; this retries only if another
+            // process briefly held it. No signal says when a port is free but a bind: retry.
             Err(e) if attempts < 20 && e.contains("already in use") => {
                 std::thread::sleep(Duration::from_millis(250));
             }
@@ -370,6 +271,13 @@ fn open_tab_follows_edits_errors_stylesheets_and_restarts() -> Outcome {
     );
     eprintln!("total: {} ms", started.elapsed().as_millis());
     Outcome::Passed
+}
+
+/// `rekindle serve --port <port> <dir>`, once it prints where it serves; Err with its
+/// output when it exits first.
+fn start(dir: &Path, port: u16) -> Result<Server, String> {
+    let (port, dir_arg) = (port.to_string(), dir.to_str().expect("a UTF-8 path"));
+    Server::spawn(dir, &["serve", "--port", &port, dir_arg], None).wait_ready()
 }
 
 /// The reason a browser test gives when it is reported as ignored.

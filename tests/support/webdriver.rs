@@ -463,20 +463,25 @@ impl Browser {
     /// The URLs of every request the page made since the last call (from
     /// `Network.requestWillBeSent` events; needs `start_with(.., true)`), failed ones too.
     pub fn requested_urls(&self) -> Vec<String> {
+        self.network_events("Network.requestWillBeSent")
+            .iter()
+            .filter_map(|params| params["request"]["url"].as_str().map(str::to_owned))
+            .collect()
+    }
+
+    /// The `params` of every DevTools event called `method` (such as
+    /// `Network.eventSourceMessageReceived`) recorded since the last call; needs
+    /// `start_with(.., true)`. Reading the log empties it: the events of other methods read
+    /// with it are gone too.
+    pub fn network_events(&self, method: &str) -> Vec<Value> {
         let entries = self.command("POST", "/se/log", Some(json!({ "type": "performance" })));
         let entries = entries.as_array().expect("the performance log is an array");
         entries
             .iter()
             .filter_map(|entry| {
-                let message: Value = serde_json::from_str(entry["message"].as_str()?).ok()?;
-                let message = &message["message"];
-                (message["method"] == "Network.requestWillBeSent")
-                    .then(|| {
-                        message["params"]["request"]["url"]
-                            .as_str()
-                            .map(str::to_owned)
-                    })
-                    .flatten()
+                let mut message: Value = serde_json::from_str(entry["message"].as_str()?).ok()?;
+                let message = message["message"].take();
+                (message["method"] == method).then(|| message["params"].clone())
             })
             .collect()
     }
