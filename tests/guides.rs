@@ -128,7 +128,9 @@ fn alerts_definition_lists_and_fence_languages_as_guides_write_them() {
         "{page}"
     );
     assert!(
-        page.contains("<pre tabindex=\"0\"><code class=\"language-rust\">fn main() {}"),
+        page.contains(
+            "<pre tabindex=\"0\"><code class=\"language-rust\"><span class=\"hl-source hl-rust\">"
+        ),
         "{page}"
     );
 }
@@ -445,4 +447,49 @@ fn a_guide_using_every_construct_builds_clean() {
             "{alias}"
         );
     }
+}
+
+/// Fenced code with a language is coloured at build time (classes, no script); the
+/// highlighter is loaded only by a page that has such a block, so the guide pays nothing.
+#[test]
+fn code_is_highlighted_and_the_highlighter_loads_only_when_needed() {
+    use rekindle::{Mode, Overrides, pipeline, write::Cleanup};
+    let loaded = |dir: &std::path::Path| {
+        let overrides = Overrides::default();
+        let config = rekindle::load_config(dir, &overrides).unwrap();
+        pipeline::run(&config, &overrides, Mode::Check, &Cleanup::default()).unwrap();
+        config.markdown.highlighter.as_ref().unwrap().loaded()
+    };
+    assert!(
+        !loaded(&common::repo_root()),
+        "the guide has no fenced code"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    common::copy_tree(&common::fixture("all-constructs"), dir.path());
+    common::copy_tree(
+        &common::repo_root().join("themes"),
+        &dir.path().join("themes"),
+    );
+    assert!(loaded(dir.path()));
+    common::run_in(dir.path(), &["build"]).assert_ok();
+    let page = std::fs::read_to_string(
+        dir.path()
+            .join("public/basics/advanced/hot-composting/index.html"),
+    )
+    .unwrap();
+    assert!(
+        page.contains("<span class=\"hl-storage hl-type hl-function hl-rust\">fn</span>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<span class=\"hl-comment hl-line hl-double-slash hl-rust\">"),
+        "{page}"
+    );
+    // A language without a grammar, and a fence without a language, are printed plainly.
+    assert!(
+        page.contains("<code class=\"language-toml\">[heap]\nturned = \"weekly\"\n</code>"),
+        "{page}"
+    );
+    assert!(page.contains("<code>no language here\n</code>"), "{page}");
 }

@@ -524,7 +524,7 @@ fn arbitrary_markdown_renders_with_unique_ids_and_links_inside_the_body() {
         anchors in any::<bool>(),
     )| {
         let index = small_index(base);
-        let opts = Options { smart_punctuation: smart, heading_anchors: anchors };
+        let opts = Options { smart_punctuation: smart, heading_anchors: anchors, highlighter: None };
         let rendered = markdown::render(&body, &opts, &|dest| rewrite_link(dest, dir, &index, base));
         let mut ids = HashSet::new();
         for h in &rendered.headings {

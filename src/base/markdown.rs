@@ -3,14 +3,20 @@
 use std::collections::VecDeque;
 use std::ops::Range;
 
-use pulldown_cmark::{CowStr, Event, Parser, Tag, TagEnd, html};
+use std::sync::Arc;
+
+use pulldown_cmark::{CodeBlockKind, CowStr, Event, Parser, Tag, TagEnd, html};
 use serde::Serialize;
 
-/// Markdown settings from book.toml's [markdown] table.
-#[derive(Debug, Clone, Copy)]
+use crate::base::highlight::Highlighter;
+
+/// Markdown settings from book.toml's [markdown] table, and the build's highlighter.
+#[derive(Debug, Clone)]
 pub struct Options {
     pub smart_punctuation: bool,
     pub heading_anchors: bool,
+    /// Colours fenced code with a language; None prints all code plainly.
+    pub highlighter: Option<Arc<Highlighter>>,
 }
 
 /// One heading of the body, in document order.
@@ -112,6 +118,8 @@ pub fn render(body: &str, opts: &Options, rewrite: &dyn Fn(&str) -> Option<Strin
     }
     let mut events = Events {
         inner: Parser::new_ext(body, md).into_offset_iter(),
+        highlighter: opts.highlighter.as_deref(),
+        code: None,
         anchors: opts.heading_anchors,
         rewrite,
         lines: LineIndex::new(body),
@@ -234,6 +242,9 @@ enum Summary {
 /// The event transformer fed to `push_html`; collects headings, links, summary and word count on the way.
 struct Events<'a, 'r, I> {
     inner: I,
+    highlighter: Option<&'r Highlighter>,
+    /// The language and the text so far of the code block being gathered to highlight.
+    code: Option<(String, String)>,
     anchors: bool,
     rewrite: &'r dyn Fn(&str) -> Option<String>,
     lines: LineIndex<'a>,
@@ -277,7 +288,9 @@ impl<'a, I: Iterator<Item = (Event<'a>, Range<usize>)>> Iterator for Events<'a, 
                 }
                 ev => ev,
             };
-            let ev = self.observe(ev, range.start);
+            let Some(ev) = self.observe(ev, range.start) else {
+                continue;
+            };
             match ev {
                 Event::Start(tag @ Tag::Heading { .. }) => {
                     self.title.clear();
@@ -294,7 +307,7 @@ impl<'a, I: Iterator<Item = (Event<'a>, Range<usize>)>> Iterator for Events<'a, 
 
 impl<'a, I> Events<'a, '_, I> {
     /// Rewrites and records links, and feeds text to the title, summary and word count.
-    fn observe(&mut self, mut ev: Event<'a>, start: usize) -> Event<'a> {
+    fn observe(&mut self, mut ev: Event<'a>, start: usize) -> Option<Event<'a>> {
         let text = match &ev {
             Event::Text(t) | Event::Code(t) => Some(&**t),
             Event::SoftBreak | Event::HardBreak => Some(" "),
@@ -321,7 +334,35 @@ impl<'a, I> Events<'a, '_, I> {
             self.section_text(Piece::new(" "));
         }
         self.follow(&mut ev, start);
-        block(self.footnote(ev))
+        let ev = self.footnote(ev);
+        self.gather_code(ev).map(block)
+    }
+
+    /// Gathers the text of a fenced code block with a language, to highlight it whole at
+    /// its end (pulldown-cmark gives it in pieces); None while the text is held back.
+    fn gather_code(&mut self, ev: Event<'a>) -> Option<Event<'a>> {
+        match (&mut self.code, ev) {
+            (None, Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))))
+                if self.highlighter.is_some() && !fence_language(&info).is_empty() =>
+            {
+                self.code = Some((fence_language(&info).to_string(), String::new()));
+                Some(Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))))
+            }
+            (Some((_, text)), Event::Text(t)) => {
+                text.push_str(&t);
+                None
+            }
+            (Some(_), Event::End(TagEnd::CodeBlock)) => {
+                let (lang, text) = self.code.take().unwrap_or_default();
+                let coloured = self.highlighter.and_then(|h| h.code(&lang, &text));
+                self.queue.push_back(block(Event::End(TagEnd::CodeBlock)));
+                Some(match coloured {
+                    Some(html) => Event::Html(CowStr::from(html)),
+                    None => Event::Text(CowStr::from(text)),
+                })
+            }
+            (_, ev) => Some(ev),
+        }
     }
 
     /// Footnotes get ids of their own (`fn-note`), so that `[^note]` and a heading `## Note`
@@ -508,8 +549,9 @@ impl<'a, I> Events<'a, '_, I> {
         }
         let html = self.raw_html(CowStr::from(text), &pieces);
         self.queue.push_back(Event::Html(html));
-        if let Some((ev, start)) = end {
-            let ev = self.observe(ev, start);
+        if let Some((ev, start)) = end
+            && let Some(ev) = self.observe(ev, start)
+        {
             self.queue.push_back(ev);
         }
         self.in_word = false;
@@ -969,6 +1011,7 @@ mod tests {
     const PLAIN: Options = Options {
         smart_punctuation: false,
         heading_anchors: false,
+        highlighter: None,
     };
 
     fn md(body: &str) -> Rendered {
@@ -1138,6 +1181,7 @@ mod tests {
         let on = Options {
             smart_punctuation: false,
             heading_anchors: true,
+            highlighter: None,
         };
         let r = render("## Hi there\n", &on, &|_| None);
         assert_eq!(
@@ -1293,6 +1337,48 @@ mod tests {
     }
 
     #[test]
+    fn fenced_code_with_a_language_is_highlighted_whole() {
+        let opts = Options {
+            highlighter: Some(Arc::default()),
+            ..PLAIN
+        };
+        let body = "```rust\nlet a = 1;\n\nlet b = \"<b>\";\n```\n\n```nolang\nx < y\n```\n\n    indented <i>\n";
+        let r = render(body, &opts, &|_| None);
+        assert!(
+            r.html
+                .contains("<code class=\"language-rust\"><span class=\"hl-source hl-rust\">"),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html.contains("&quot;</span>&lt;b&gt;<span"),
+            "text is escaped: {}",
+            r.html
+        );
+        assert!(
+            r.html
+                .contains("<code class=\"language-nolang\">x &lt; y\n</code>"),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html
+                .contains("<pre tabindex=\"0\"><code>indented &lt;i&gt;\n</code></pre>"),
+            "{}",
+            r.html
+        );
+        assert_eq!(r.word_count, 13, "the code's words still count");
+        assert!(r.search.contains("let b"), "and are searched: {}", r.search);
+        let fresh = Options {
+            highlighter: Some(Arc::default()),
+            ..PLAIN
+        };
+        render("```\nx\n```\n\n    y\n\n`z`\n", &fresh, &|_| None);
+        let loaded = fresh.highlighter.as_ref().is_some_and(|h| h.loaded());
+        assert!(!loaded, "no fence with a language: nothing loaded");
+    }
+
+    #[test]
     fn summary_first_paragraph() {
         let r = md(
             "# Title\n\n![](badge.svg)\n\nThis *is*  the\n**first** [para](x.md) `code`.\n\nSecond.\n",
@@ -1313,6 +1399,7 @@ mod tests {
         let smart = Options {
             smart_punctuation: true,
             heading_anchors: false,
+            highlighter: None,
         };
         assert_eq!(render("it's \"fine\"", &smart, &|_| None).word_count, 2);
     }
@@ -1322,6 +1409,7 @@ mod tests {
         let smart = Options {
             smart_punctuation: true,
             heading_anchors: false,
+            highlighter: None,
         };
         assert!(render("it's", &smart, &|_| None).html.contains("it’s"));
         let off = md("it's");

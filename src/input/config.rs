@@ -256,6 +256,7 @@ impl Config {
             markdown: markdown::Options {
                 smart_punctuation: raw.markdown.smart_punctuation,
                 heading_anchors: raw.markdown.heading_anchors,
+                highlighter: Some(std::sync::Arc::default()),
             },
             extra: raw.extra,
             drafts: overrides.drafts,

@@ -432,12 +432,12 @@ fn place(
     }
     let page_sections = sections_of_pages(&content.pages, &dirs)?;
     let index = link_index(&docs, &content.pages, base);
-    let opts = config.markdown;
+    let opts = &config.markdown;
     if let Some(cache) = cache.as_deref_mut() {
-        cache.start(fingerprint(&index, base, &opts));
+        cache.start(fingerprint(&index, base, opts));
     }
-    let rendered_sections = render_all(&docs, &index, base, &opts, &cache);
-    let rendered_pages = render_all(&content.pages, &index, base, &opts, &cache);
+    let rendered_sections = render_all(&docs, &index, base, opts, &cache);
+    let rendered_pages = render_all(&content.pages, &index, base, opts, &cache);
     remember(&mut cache, &docs, &rendered_sections);
     remember(&mut cache, &content.pages, &rendered_pages);
     let repeated = (repeated_ids(&docs, &rendered_sections).into_iter())

@@ -142,16 +142,16 @@ pub fn rerender(config: &Config, site: &mut Site, content: &Content, rels: &[Str
     for p in &site.pages {
         index.insert(p.doc.rel.clone(), p.path.clone());
     }
-    let opts = config.markdown;
+    let opts = &config.markdown;
     for doc in content.pages.iter().filter(|d| rels.contains(&d.rel)) {
         if let Some(page) = site.pages.iter_mut().find(|p| p.doc.rel == doc.rel) {
-            page.rendered = Arc::new(site::render_doc(&doc.body, &doc.rel, &index, base, &opts));
+            page.rendered = Arc::new(site::render_doc(&doc.body, &doc.rel, &index, base, opts));
             page.doc = Arc::clone(doc);
         }
     }
     for doc in content.sections.iter().filter(|d| rels.contains(&d.rel)) {
         if let Some(section) = site.sections.iter_mut().find(|s| s.doc.rel == doc.rel) {
-            section.rendered = Arc::new(site::render_doc(&doc.body, &doc.rel, &index, base, &opts));
+            section.rendered = Arc::new(site::render_doc(&doc.body, &doc.rel, &index, base, opts));
             section.doc = Arc::clone(doc);
         }
     }
