@@ -23,6 +23,26 @@ pub enum Node {
     Page(usize),
 }
 
+/// What a rendered file is, as templates see it (`meta.kind`, `item.kind`, `part.kind`):
+/// serialized as `home`, `section`, `page`, `tag`, `tags`, `all` and `404`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Home,
+    Section,
+    Page,
+    /// A page of a tag's listing.
+    Tag,
+    /// The list of every tag.
+    Tags,
+    /// The whole guide on one page.
+    All,
+    #[serde(rename = "404")]
+    NotFound,
+    /// In the guide navigation, a link to another window of a long list.
+    More,
+}
+
 #[derive(Debug)]
 pub struct Section {
     pub doc: Arc<Document<SectionMeta>>,
@@ -74,6 +94,8 @@ pub struct NodeRef<'a> {
     pub body_line: usize,
     /// Index in `Site::reading_order`.
     pub order: usize,
+    /// `Home`, `Section` or `Page`.
+    pub kind: Kind,
 }
 
 #[derive(Debug)]
@@ -156,6 +178,7 @@ impl Site {
                     rendered: &page.rendered,
                     body_line: page.doc.body_line,
                     order: page.order,
+                    kind: Kind::Page,
                 }
             }
             Node::Section(s) => {
@@ -169,9 +192,28 @@ impl Site {
                     rendered: &section.rendered,
                     body_line: section.doc.body_line,
                     order: section.order,
+                    kind: Site::section_kind(s),
                 }
             }
         }
+    }
+
+    /// `Home` for section 0, `Section` for any other.
+    pub fn section_kind(s: usize) -> Kind {
+        if s == 0 { Kind::Home } else { Kind::Section }
+    }
+
+    /// 0 for the home, 1 for a top-level section or a page of the home, and so on.
+    pub fn depth(&self, node: Node) -> usize {
+        let (mut section, mut depth) = match node {
+            Node::Page(p) => (self.pages[p].section, 1),
+            Node::Section(s) => (s, 0),
+        };
+        while let Some(parent) = self.sections[section].parent {
+            depth += 1;
+            section = parent;
+        }
+        depth
     }
 
     /// A name for a node that is unique in the site and fits in a file name or an id:

@@ -10,7 +10,7 @@ use crate::base::error::{Diagnostic, Error, Result};
 use crate::base::markdown::TocEntry;
 use crate::input::config::Config;
 use crate::input::content::{Date, Extra, Figure, Source};
-use crate::model::site::{Node, Page, Section, Site, Tag};
+use crate::model::site::{Kind, Node, Page, Section, Site, Tag};
 
 #[derive(Serialize)]
 pub struct ConfigView<'a> {
@@ -53,8 +53,8 @@ struct PartLink<'a> {
     title: &'a str,
     description: &'a str,
     path: &'a str,
-    /// `section` or `page`.
-    kind: &'static str,
+    /// `Section` or `Page`.
+    kind: Kind,
 }
 
 /// A tag in `site.tags`: how many pages it has, not which (those are in `tags`, given to
@@ -72,7 +72,7 @@ struct TagCount<'a> {
 struct NavItem<'a> {
     title: &'a str,
     path: &'a str,
-    kind: &'static str,
+    kind: Kind,
     depth: usize,
     number: usize,
 }
@@ -239,16 +239,12 @@ impl Shared {
     }
 
     fn link(&self, site: &Site, node: Node) -> Value {
-        let (cell, title, path) = match node {
-            Node::Page(p) => {
-                let page = &site.pages[p];
-                (self.pages.get(p), &page.doc.meta.title, &page.path)
-            }
-            Node::Section(s) => {
-                let section = &site.sections[s];
-                (self.sections.get(s), &section.doc.meta.title, &section.path)
-            }
+        let cell = match node {
+            Node::Page(p) => self.pages.get(p),
+            Node::Section(s) => self.sections.get(s),
         };
+        let of = site.node(node);
+        let (title, path) = (of.title, of.path);
         cached(cell, || Value::from_serializable(&LinkView { title, path }))
     }
 
@@ -358,7 +354,7 @@ pub struct Meta<'a> {
     image: String,
     path: String,
     permalink: String,
-    kind: &'static str,
+    kind: Kind,
     /// Structured data for search engines (JSON-LD, safe inside `<script>`), or "".
     json_ld: String,
 }
@@ -407,61 +403,31 @@ pub fn site<'a>(config: &'a Config, site: &'a Site) -> SiteView<'a> {
 }
 
 fn part_link(site: &Site, node: Node) -> PartLink<'_> {
-    match node {
-        Node::Section(s) => {
-            let meta = &site.sections[s].doc.meta;
-            PartLink {
-                title: &meta.title,
-                description: meta.description.as_deref().unwrap_or(""),
-                path: &site.sections[s].path,
-                kind: "section",
-            }
-        }
-        Node::Page(p) => {
-            let meta = &site.pages[p].doc.meta;
-            PartLink {
-                title: &meta.title,
-                description: meta.description.as_deref().unwrap_or(""),
-                path: &site.pages[p].path,
-                kind: "page",
-            }
-        }
+    let description = match node {
+        Node::Section(s) => site.sections[s].doc.meta.description.as_deref(),
+        Node::Page(p) => site.pages[p].doc.meta.description.as_deref(),
+    };
+    let of = site.node(node);
+    PartLink {
+        title: of.title,
+        description: description.unwrap_or(""),
+        path: of.path,
+        kind: of.kind,
     }
 }
 
 fn nav_item(site: &Site, node: Node) -> NavItem<'_> {
-    match node {
-        Node::Section(s) => {
-            let section = &site.sections[s];
-            NavItem {
-                title: &section.doc.meta.title,
-                path: &section.path,
-                kind: if s == 0 { "home" } else { "section" },
-                depth: depth(site, s),
-                number: 0,
-            }
-        }
-        Node::Page(p) => {
-            let page = &site.pages[p];
-            NavItem {
-                title: &page.doc.meta.title,
-                path: &page.path,
-                kind: "page",
-                depth: depth(site, page.section) + 1,
-                number: page.position,
-            }
-        }
+    let of = site.node(node);
+    NavItem {
+        title: of.title,
+        path: of.path,
+        kind: of.kind,
+        depth: site.depth(node),
+        number: match node {
+            Node::Page(p) => site.pages[p].position,
+            Node::Section(_) => 0,
+        },
     }
-}
-
-/// 0 for the home, 1 for a top-level section, and so on.
-fn depth(site: &Site, mut section: usize) -> usize {
-    let mut depth = 0;
-    while let Some(parent) = site.sections[section].parent {
-        depth += 1;
-        section = parent;
-    }
-    depth
 }
 
 fn section_summary<'a>(
@@ -708,7 +674,7 @@ pub fn page_meta<'a>(config: &'a Config, page: &'a Page) -> Meta<'a> {
         description: summary(page),
         path: page.path.clone(),
         permalink: config.base.permalink(&page.path),
-        kind: "page",
+        kind: Kind::Page,
         image: String::new(),
         json_ld: String::new(),
     }
@@ -716,13 +682,15 @@ pub fn page_meta<'a>(config: &'a Config, page: &'a Page) -> Meta<'a> {
 }
 
 pub fn section_meta<'a>(config: &'a Config, section: &'a Section) -> Meta<'a> {
-    let is_home = section.parent.is_none();
     Meta {
         title: &section.doc.meta.title,
         description: section.doc.meta.description.as_deref().unwrap_or(""),
         path: section.path.clone(),
         permalink: config.base.permalink(&section.path),
-        kind: if is_home { "home" } else { "section" },
+        kind: match section.parent {
+            None => Kind::Home,
+            Some(_) => Kind::Section,
+        },
         image: String::new(),
         json_ld: String::new(),
     }
@@ -737,7 +705,7 @@ pub fn tag_meta<'a>(config: &'a Config, tag: &'a Tag, k: usize) -> Meta<'a> {
         description: "",
         permalink: config.base.permalink(&path),
         path,
-        kind: "tag",
+        kind: Kind::Tag,
         image: String::new(),
         json_ld: String::new(),
     }
@@ -750,7 +718,7 @@ pub fn tags_meta<'a>(config: &'a Config, site: &'a Site) -> Meta<'a> {
         description: "",
         path: site.tags_path.clone(),
         permalink: config.base.permalink(&site.tags_path),
-        kind: "tags",
+        kind: Kind::Tags,
         image: String::new(),
         json_ld: String::new(),
     }
@@ -764,7 +732,7 @@ pub fn all_meta(config: &Config) -> Meta<'_> {
         description: "",
         permalink: config.base.permalink(&path),
         path,
-        kind: "all",
+        kind: Kind::All,
         image: String::new(),
         json_ld: String::new(),
     }
@@ -778,7 +746,7 @@ pub fn not_found_meta(config: &Config) -> Meta<'_> {
         description: "",
         permalink: config.base.permalink(&path),
         path,
-        kind: "404",
+        kind: Kind::NotFound,
         image: String::new(),
         json_ld: String::new(),
     }
