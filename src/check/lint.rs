@@ -149,9 +149,8 @@ fn links_and_headings(
 fn front_matter(page: &Page) -> Vec<Diagnostic> {
     let doc = &page.doc;
     let mut warnings = Vec::new();
-    let described = (doc.meta.description.as_deref()).is_some_and(|d| !d.trim().is_empty());
     // Without a description, the first paragraph is the summary (as the README says).
-    if !described && page.rendered.summary.is_empty() {
+    if page.summary().is_empty() {
         warnings.push(
             Diagnostic::at(&doc.path, 1, 1, "the page has no description and no opening paragraph")
                 .with_hint("add `description: ...` or open the page with a paragraph: it is the summary shown in search results and social previews"),

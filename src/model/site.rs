@@ -77,6 +77,37 @@ pub struct Page {
     pub aliases: Vec<String>,
 }
 
+/// A front matter `description`, or "" when it is missing or only whitespace.
+fn described(description: &Option<String>) -> &str {
+    match description {
+        Some(d) if !d.trim().is_empty() => d,
+        _ => "",
+    }
+}
+
+impl Page {
+    /// Its `description`, or "" when it has none (a whitespace-only one is none).
+    pub fn description(&self) -> &str {
+        described(&self.doc.meta.description)
+    }
+
+    /// What the site shows of it elsewhere (listings, feeds, search results, social
+    /// previews): its description, else its first paragraph's text.
+    pub fn summary(&self) -> &str {
+        match self.description() {
+            "" => &self.rendered.summary,
+            d => d,
+        }
+    }
+}
+
+impl Section {
+    /// Its `description`, or "" when it has none (a whitespace-only one is none).
+    pub fn description(&self) -> &str {
+        described(&self.doc.meta.description)
+    }
+}
+
 /// What pages and sections have alike, as `Site::node` gives it for either.
 #[derive(Debug, Clone, Copy)]
 pub struct NodeRef<'a> {
@@ -991,6 +1022,21 @@ mod tests {
             err.contains("both map to the same output `s/a/index.html`"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_summary_is_the_description_unless_it_is_blank() {
+        let site = site_of(&[
+            ("_index.md", &doc("Home", "description: \"  \"\n")),
+            ("a.md", &doc("A", "description: Own words.\n")),
+            ("b.md", &doc("B", "description: \" \"\n")),
+            ("c.md", &doc("C", "")),
+        ])
+        .unwrap();
+        let summaries: Vec<&str> = site.pages.iter().map(Page::summary).collect();
+        assert_eq!(summaries, ["Own words.", "Text of B.", "Text of C."]);
+        assert_eq!(site.pages[1].description(), "");
+        assert_eq!(site.sections[0].description(), "");
     }
 
     #[test]

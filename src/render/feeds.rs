@@ -118,14 +118,54 @@ fn entry(out: &mut dyn Write, config: &Config, site: &Site, p: usize) -> io::Res
         .or(meta.date)
         .map(|d| d.0.to_string())
         .unwrap_or_default();
-    let summary = meta
-        .description
-        .as_deref()
-        .unwrap_or(&page.rendered.summary);
     write!(
         out,
         "  <entry>\n    <title>{}</title>\n    <id>{link}</id>\n    <link rel=\"alternate\" href=\"{link}\"/>\n    <published>{published}T00:00:00Z</published>\n    <updated>{updated}T00:00:00Z</updated>\n    <summary>{}</summary>\n  </entry>\n",
         escape::html(&meta.title),
-        escape::html(summary),
+        escape::html(page.summary()),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::config::Overrides;
+    use crate::input::content::{Content, parse_document};
+    use std::path::Path;
+    use std::sync::Arc;
+
+    /// The Atom feed of a site whose one dated page has the front matter `front`.
+    fn atom_of(front: &str) -> String {
+        let toml = "[book]\ntitle = \"T\"\n[site]\nurl = \"https://x.github.io/g/\"\n";
+        let config = Config::parse(Path::new("."), toml, &Overrides::default()).unwrap();
+        let mut content = Content::default();
+        let home = "---\ntitle: Home\n---\n";
+        let path = Path::new("content/_index.md");
+        content.sections.push(Arc::new(
+            parse_document(path, "_index.md".into(), home).unwrap(),
+        ));
+        let page = format!("---\ntitle: A\ndate: 2025-01-02\n{front}---\n\nThe opening.\n");
+        let path = Path::new("content/a.md");
+        content.pages.push(Arc::new(
+            parse_document(path, "a.md".into(), &page).unwrap(),
+        ));
+        let site = crate::model::site::assemble(&config, content, &[], None).unwrap();
+        let mut out = Vec::new();
+        atom(&config, &site, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn an_entry_s_summary_is_its_description_else_its_opening_paragraph() {
+        let described = atom_of("description: Its own words.\n");
+        assert!(
+            described.contains("<summary>Its own words.</summary>"),
+            "{described}"
+        );
+        // A blank description is none, as everywhere else: the opening paragraph stands.
+        for blank in ["", "description: \"\"\n", "description: \"   \"\n"] {
+            let feed = atom_of(blank);
+            assert!(feed.contains("<summary>The opening.</summary>"), "{feed}");
+        }
+    }
 }

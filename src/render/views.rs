@@ -404,13 +404,13 @@ pub fn site<'a>(config: &'a Config, site: &'a Site) -> SiteView<'a> {
 
 fn part_link(site: &Site, node: Node) -> PartLink<'_> {
     let description = match node {
-        Node::Section(s) => site.sections[s].doc.meta.description.as_deref(),
-        Node::Page(p) => site.pages[p].doc.meta.description.as_deref(),
+        Node::Section(s) => site.sections[s].description(),
+        Node::Page(p) => site.pages[p].description(),
     };
     let of = site.node(node);
     PartLink {
         title: of.title,
-        description: description.unwrap_or(""),
+        description,
         path: of.path,
         kind: of.kind,
     }
@@ -439,13 +439,13 @@ fn section_summary<'a>(
         let page = &site.pages[p];
         PageLink {
             title: &page.doc.meta.title,
-            description: page.doc.meta.description.as_deref().unwrap_or(""),
+            description: page.description(),
             path: &page.path,
         }
     };
     SectionSummary {
         title: &section.doc.meta.title,
-        description: section.doc.meta.description.as_deref().unwrap_or(""),
+        description: section.description(),
         path: &section.path,
         permalink: config.base.permalink(&section.path),
         weight: section.doc.meta.weight,
@@ -462,22 +462,14 @@ fn page_summary<'a>(
     let page = &site.pages[p];
     PageSummary {
         title: &page.doc.meta.title,
-        description: page.doc.meta.description.as_deref().unwrap_or(""),
-        summary: summary(page),
+        description: page.description(),
+        summary: page.summary(),
         path: &page.path,
         permalink: config.base.permalink(&page.path),
         date: page.doc.meta.date,
         tags: shared.tags_of(site, page),
         position: page.position,
         reading_time: reading_time(page.rendered.word_count),
-    }
-}
-
-/// A page's summary: its description, else its first paragraph.
-pub(crate) fn summary(page: &Page) -> &str {
-    match &page.doc.meta.description {
-        Some(d) if !d.trim().is_empty() => d,
-        _ => &page.rendered.summary,
     }
 }
 
@@ -524,8 +516,8 @@ pub fn page<'a>(config: &'a Config, site: &'a Site, shared: &Shared, p: usize) -
     };
     PageView {
         title: &meta.title,
-        description: meta.description.as_deref().unwrap_or(""),
-        summary: summary(page),
+        description: page.description(),
+        summary: page.summary(),
         content: &page.rendered.html,
         toc: page.rendered.toc(),
         path: &page.path,
@@ -610,7 +602,7 @@ pub fn section<'a>(
     }
     SectionView {
         title: &section.doc.meta.title,
-        description: section.doc.meta.description.as_deref().unwrap_or(""),
+        description: section.description(),
         content: &section.rendered.html,
         toc: section.rendered.toc(),
         path: &section.path,
@@ -671,7 +663,7 @@ pub fn page_meta<'a>(config: &'a Config, page: &'a Page) -> Meta<'a> {
     let meta = &page.doc.meta;
     Meta {
         title: &meta.title,
-        description: summary(page),
+        description: page.summary(),
         path: page.path.clone(),
         permalink: config.base.permalink(&page.path),
         kind: Kind::Page,
@@ -684,7 +676,7 @@ pub fn page_meta<'a>(config: &'a Config, page: &'a Page) -> Meta<'a> {
 pub fn section_meta<'a>(config: &'a Config, section: &'a Section) -> Meta<'a> {
     Meta {
         title: &section.doc.meta.title,
-        description: section.doc.meta.description.as_deref().unwrap_or(""),
+        description: section.description(),
         path: section.path.clone(),
         permalink: config.base.permalink(&section.path),
         kind: match section.parent {

@@ -314,12 +314,8 @@ fn pages_alone(shapes: &HashMap<String, Shape>, site: &Site, rels: &[String]) ->
 }
 
 fn shape(page: &site::Page) -> Shape {
-    let summary = match &page.doc.meta.description {
-        Some(d) if !d.trim().is_empty() => d.clone(),
-        _ => page.rendered.summary.clone(),
-    };
     Shape {
-        summary,
+        summary: page.summary().to_string(),
         reading_time: crate::render::views::reading_time(page.rendered.word_count),
     }
 }
