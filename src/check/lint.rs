@@ -38,26 +38,13 @@ pub fn sort(warnings: &mut [Diagnostic]) {
 /// The warnings about one page or section on its own (its body and front matter): what
 /// `serve` works out again for an edited file.
 pub fn node_warnings(site: &Site, node: Node) -> Vec<Diagnostic> {
-    match node {
-        Node::Page(p) => {
-            let page = &site.pages[p];
-            let mut warnings = body(page);
-            warnings.extend(front_matter(page));
-            warnings
-        }
-        Node::Section(s) => {
-            let section = &site.sections[s];
-            let at = |line, col, msg: String| {
-                Diagnostic::at(
-                    &section.doc.path,
-                    section.doc.body_line + line - 1,
-                    col,
-                    msg,
-                )
-            };
-            links_and_headings(&section.rendered, &at)
-        }
+    let of = site.node(node);
+    let at = |line, col, msg: String| Diagnostic::at(of.source, of.body_line + line - 1, col, msg);
+    let mut warnings = links_and_headings(of.rendered, &at);
+    if let Node::Page(p) = node {
+        warnings.extend(front_matter(&site.pages[p]));
     }
+    warnings
 }
 
 /// A page whose title an earlier page in reading order already has.
@@ -84,13 +71,6 @@ pub fn duplicate_titles(site: &Site) -> Vec<Diagnostic> {
         }
     }
     warnings
-}
-
-fn body(page: &Page) -> Vec<Diagnostic> {
-    let at = |line, col, msg: String| {
-        Diagnostic::at(&page.doc.path, page.doc.body_line + line - 1, col, msg)
-    };
-    links_and_headings(&page.rendered, &at)
 }
 
 fn links_and_headings(

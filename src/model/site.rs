@@ -116,6 +116,8 @@ pub struct NodeRef<'a> {
     /// The source's path relative to the content dir, `/`-separated.
     pub rel: &'a str,
     pub title: &'a str,
+    /// Its `description`, "" when blank.
+    pub description: &'a str,
     /// URL path, base path included.
     pub path: &'a str,
     /// Output file, relative to the site root.
@@ -204,6 +206,7 @@ impl Site {
                     source: &page.doc.path,
                     rel: &page.doc.rel,
                     title: &page.doc.meta.title,
+                    description: page.description(),
                     path: &page.path,
                     file: &page.file,
                     rendered: &page.rendered,
@@ -218,6 +221,7 @@ impl Site {
                     source: &section.doc.path,
                     rel: &section.doc.rel,
                     title: &section.doc.meta.title,
+                    description: section.description(),
                     path: &section.path,
                     file: &section.file,
                     rendered: &section.rendered,

@@ -22,14 +22,14 @@ pub fn sitemap(config: &Config, site: &Site, out: &mut dyn Write) -> io::Result<
         b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
     )?;
     for node in &site.reading_order {
-        let (path, date) = match *node {
-            Node::Section(s) => (&site.sections[s].path, None),
+        let date = match *node {
+            Node::Section(_) => None,
             Node::Page(p) => {
                 let meta = &site.pages[p].doc.meta;
-                (&site.pages[p].path, meta.updated.or(meta.date))
+                meta.updated.or(meta.date)
             }
         };
-        let loc = escape::html(&config.base.permalink(path));
+        let loc = escape::html(&config.base.permalink(site.node(*node).path));
         match date {
             Some(d) => writeln!(
                 out,

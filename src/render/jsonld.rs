@@ -186,10 +186,8 @@ fn trail<'a>(config: &Config, site: &'a Site, node: Node) -> Vec<ListItem<'a>> {
 }
 
 fn title_and_path(site: &Site, node: Node) -> (&str, &str) {
-    match node {
-        Node::Page(p) => (&site.pages[p].doc.meta.title, &site.pages[p].path),
-        Node::Section(s) => (&site.sections[s].doc.meta.title, &site.sections[s].path),
-    }
+    let of = site.node(node);
+    (of.title, of.path)
 }
 
 /// A counted section's pages as the steps of a `HowTo`, in order.

@@ -264,10 +264,7 @@ impl Renderer {
 /// 20 KiB and grows.
 fn size_hint(site: &Site, job: Job) -> usize {
     let body = match job {
-        Job::Node(i) => match site.reading_order[i] {
-            Node::Page(p) => site.pages[p].rendered.html.len(),
-            Node::Section(s) => site.sections[s].rendered.html.len(),
-        },
+        Job::Node(i) => site.node(site.reading_order[i]).rendered.html.len(),
         Job::All => {
             let pages = site.pages.iter().map(|p| p.rendered.html.len());
             let sections = site.sections.iter().map(|s| s.rendered.html.len());

@@ -403,14 +403,10 @@ pub fn site<'a>(config: &'a Config, site: &'a Site) -> SiteView<'a> {
 }
 
 fn part_link(site: &Site, node: Node) -> PartLink<'_> {
-    let description = match node {
-        Node::Section(s) => site.sections[s].description(),
-        Node::Page(p) => site.pages[p].description(),
-    };
     let of = site.node(node);
     PartLink {
         title: of.title,
-        description,
+        description: of.description,
         path: of.path,
         kind: of.kind,
     }
