@@ -1044,6 +1044,19 @@ mod tests {
     }
 
     #[test]
+    fn a_counter_that_is_no_word_is_an_error_at_its_line() {
+        let home = "---\ntitle: Home\nextra:\n  note: x\n  counter: 3\n---\n";
+        let err = site_of(&[("_index.md", home)]).unwrap_err().to_string();
+        assert!(
+            err.contains("_index.md:5:1: `extra.counter` is 3, not a word"),
+            "{err}"
+        );
+        let worded = "---\ntitle: Home\nextra:\n  counter: Step\n---\n";
+        let site = site_of(&[("_index.md", worded)]).unwrap();
+        assert_eq!(site.sections[0].doc.meta.counter(), Some("Step"));
+    }
+
+    #[test]
     fn a_page_in_a_folder_that_is_no_section_is_an_error() {
         let err = site_of(&[
             ("_index.md", &doc("Home", "")),
