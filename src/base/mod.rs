@@ -1,8 +1,9 @@
 //! The bottom layer, used by every stage and using none: errors, escaping, HTML scanning,
-//! Markdown rendering and the parallel loop.
+//! Markdown rendering, the parallel loop and the names of the output's fixed files.
 
 pub mod error;
 pub mod escape;
 pub mod html;
 pub mod markdown;
+pub mod output;
 pub mod parallel;

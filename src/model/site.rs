@@ -9,6 +9,7 @@ use rayon::prelude::*;
 
 use crate::base::error::{Diagnostic, Error, Result};
 use crate::base::markdown::{self, Rendered};
+use crate::base::output::Fixed;
 use crate::input::config::Config;
 use crate::input::content::{Asset, Content, Document, PageMeta, SectionMeta, SortBy};
 
@@ -168,7 +169,10 @@ impl Tag {
     pub fn listing_file(&self, k: usize) -> String {
         match k {
             0 => self.file.clone(),
-            _ => format!("tags/{}/page/{}/index.html", self.slug, k + 1),
+            _ => {
+                let dir = self.file.strip_suffix("index.html").unwrap_or(&self.file);
+                format!("{dir}page/{}/index.html", k + 1)
+            }
         }
     }
 }
@@ -273,20 +277,6 @@ impl Site {
     }
 }
 
-/// Output files that are always written, whatever the content says.
-pub const RESERVED_FILES: [&str; 10] = [
-    "all/index.html",
-    "search-index.json",
-    "404.html",
-    "sitemap.xml",
-    "robots.txt",
-    "atom.xml",
-    ".nojekyll",
-    "CNAME",
-    ".rekindle",
-    "tags/index.html",
-];
-
 /// Builds the site model from the parsed content; `statics` are the theme's static files.
 pub fn assemble(
     config: &Config,
@@ -320,7 +310,7 @@ pub fn assemble(
         pages,
         reading_order,
         tags,
-        tags_path: format!("{base}tags/"),
+        tags_path: Fixed::Tags.path(base),
     };
     claim_generated(config, &site, statics, &mut files)?;
     Ok(site)
@@ -361,12 +351,10 @@ fn claim_generated(
     for rel in statics {
         files.claim(rel, &config.theme_dir.join("static").join(rel))?;
     }
-    for reserved in RESERVED_FILES {
-        if reserved != "CNAME" || config.cname.is_some() {
-            files.claim(
-                reserved,
-                &PathBuf::from(format!("rekindle's own `{reserved}`")),
-            )?;
+    for reserved in Fixed::ALL {
+        if reserved != Fixed::Cname || config.cname.is_some() {
+            let file = reserved.file();
+            files.claim(file, &PathBuf::from(format!("rekindle's own `{file}`")))?;
         }
     }
     Ok(())
@@ -883,12 +871,14 @@ fn collect_tags(pages: &mut [Page], base: &str) -> Vec<Tag> {
             }
         }
     }
+    // `tags/`, the folder of the list of every tag.
+    let folder = &Fixed::Tags.path("");
     let tags: Vec<Tag> = (by_slug.into_iter())
         .map(|(slug, t)| {
             let (name, list) = std::mem::take(&mut lists[t]);
             Tag {
-                path: [base, "tags/", &slug, "/"].concat(),
-                file: ["tags/", &slug, "/index.html"].concat(),
+                path: [base, folder, &slug, "/"].concat(),
+                file: [folder, &slug, "/index.html"].concat(),
                 name,
                 slug,
                 pages: list,

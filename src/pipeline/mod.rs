@@ -14,6 +14,7 @@ use sha2::{Digest, Sha256};
 
 use crate::base::error::{Diagnostic, Error, Result};
 use crate::base::html;
+use crate::base::output::Fixed;
 use crate::base::parallel::try_each;
 use crate::check::links::{self, Origin, Scan};
 use crate::check::lint;
@@ -461,8 +462,10 @@ fn warnings(config: &Config) -> Vec<String> {
         return Vec::new();
     }
     vec![format!(
-        "{}: [site] url has no host, so sitemap.xml, atom.xml, canonical and share links hold paths, not absolute URLs; set `url = \"https://USER.github.io/REPO/\"` or pass --base-url",
-        Config::file(&config.root).display()
+        "{}: [site] url has no host, so {}, {}, canonical and share links hold paths, not absolute URLs; set `url = \"https://USER.github.io/REPO/\"` or pass --base-url",
+        Config::file(&config.root).display(),
+        Fixed::Sitemap.file(),
+        Fixed::Atom.file(),
     )]
 }
 

@@ -4,11 +4,9 @@
 use std::io::{self, Write};
 
 use crate::base::escape;
+use crate::base::output::Fixed;
 use crate::input::config::Config;
 use crate::model::site::{Node, Site};
-
-/// The Atom feed's file, relative to the site root.
-pub const ATOM: &str = "atom.xml";
 
 /// True when some page has a date: only then is there an Atom feed. A feed of no entries
 /// would have no date to give as its own `<updated>`.
@@ -47,7 +45,7 @@ pub fn sitemap(config: &Config, site: &Site, out: &mut dyn Write) -> io::Result<
 pub fn robots(config: &Config) -> String {
     let sitemap = config
         .base
-        .permalink(&format!("{}sitemap.xml", config.base.path));
+        .permalink(&Fixed::Sitemap.path(&config.base.path));
     if sitemap.contains("://") {
         format!("User-agent: *\nAllow: /\n\nSitemap: {sitemap}\n")
     } else {
@@ -79,9 +77,7 @@ pub fn atom(config: &Config, site: &Site, out: &mut dyn Write) -> io::Result<()>
         return Ok(());
     };
     let home = config.base.permalink(&config.base.path);
-    let feed = config
-        .base
-        .permalink(&[config.base.path.as_str(), ATOM].concat());
+    let feed = config.base.permalink(&Fixed::Atom.path(&config.base.path));
     out.write_all(
         b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"",
     )?;

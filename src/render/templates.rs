@@ -9,6 +9,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use tera::{Context, Kwargs, State, Tera};
 
 use crate::base::error::{Diagnostic, Error, Result};
+use crate::base::output::Fixed;
 use crate::input::config::{Config, join};
 use crate::input::content::Theme;
 use crate::model::site::{Node, Site};
@@ -26,7 +27,7 @@ pub const REQUIRED: [&str; 6] = [
 
 /// The optional template of the whole guide on one page, and where it is written.
 pub const ONE_PAGE: &str = "all.html";
-pub const ONE_PAGE_FILE: &str = "all/index.html";
+pub const ONE_PAGE_FILE: &str = Fixed::OnePage.file();
 
 /// Characters kept as they are by the `urlencode` filter (RFC 3986 unreserved).
 const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
@@ -199,12 +200,17 @@ impl Renderer {
                 ctx.insert("tags", &views::tags(config, site, shared));
                 let meta = views::tags_meta(config, site);
                 ctx.insert("meta", &meta.with_card(config, site, Node::Section(0)));
-                ("tags/index.html".to_string(), "tags.html".to_string(), None)
+                (
+                    Fixed::Tags.file().to_string(),
+                    "tags.html".to_string(),
+                    None,
+                )
             }
             Job::NotFound => {
                 let meta = views::not_found_meta(config);
                 ctx.insert("meta", &meta.with_card(config, site, Node::Section(0)));
-                ("404.html".to_string(), "404.html".to_string(), None)
+                let file = Fixed::NotFound.file().to_string();
+                (file, "404.html".to_string(), None)
             }
             Job::All => {
                 ctx.insert("all", &crate::render::onepage::view(site));

@@ -8,6 +8,7 @@ use tera::Value;
 
 use crate::base::error::{Diagnostic, Error, Result};
 use crate::base::markdown::TocEntry;
+use crate::base::output::Fixed;
 use crate::input::config::Config;
 use crate::input::content::{Date, Extra, Figure, Source};
 use crate::model::site::{Kind, Node, Page, Section, Site, Tag};
@@ -385,7 +386,7 @@ pub fn site<'a>(config: &'a Config, site: &'a Site) -> SiteView<'a> {
         .map(|n| nav_item(site, *n))
         .collect();
     let feed = match crate::render::feeds::has_dated_pages(site) {
-        true => [config.base.path.as_str(), crate::render::feeds::ATOM].concat(),
+        true => Fixed::Atom.path(&config.base.path),
         false => String::new(),
     };
     SiteView {
@@ -714,7 +715,7 @@ pub fn tags_meta<'a>(config: &'a Config, site: &'a Site) -> Meta<'a> {
 }
 
 pub fn all_meta(config: &Config) -> Meta<'_> {
-    let path = format!("{}all/", config.base.path);
+    let path = Fixed::OnePage.path(&config.base.path);
     Meta {
         title: "The whole guide on one page",
         description: "",
@@ -728,7 +729,7 @@ pub fn all_meta(config: &Config) -> Meta<'_> {
 }
 
 pub fn not_found_meta(config: &Config) -> Meta<'_> {
-    let path = format!("{}404.html", config.base.path);
+    let path = Fixed::NotFound.path(&config.base.path);
     Meta {
         title: "Page not found",
         description: "",
