@@ -20,23 +20,14 @@ const VAGUE: [&str; 8] = [
     "this",
 ];
 
-/// Every warning for the site, sorted by file, line and column.
-pub fn lint(site: &Site) -> Vec<Diagnostic> {
-    let mut warnings = duplicate_titles(site);
-    for node in &site.reading_order {
-        warnings.extend(node_warnings(site, *node));
-    }
-    sort(&mut warnings);
-    warnings
-}
-
 /// Sorts warnings by file, line and column.
 pub fn sort(warnings: &mut [Diagnostic]) {
     warnings.sort_by(|a, b| (&a.path, a.line, a.col).cmp(&(&b.path, b.line, b.col)));
 }
 
-/// The warnings about one page or section on its own (its body and front matter): what
-/// `serve` works out again for an edited file.
+/// The warnings about one page or section on its own (its body and front matter), which
+/// `serve` works out again for an edited file; with `duplicate_titles`, every warning
+/// (see `pipeline::nodes::Lints`).
 pub fn node_warnings(site: &Site, node: Node) -> Vec<Diagnostic> {
     let of = site.node(node);
     let at = |line, col, msg: String| Diagnostic::at(of.source, of.body_line + line - 1, col, msg);

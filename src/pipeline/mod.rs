@@ -3,6 +3,7 @@
 //! run them here with a staging folder or nothing as the sink; `serve` runs the same stages
 //! with memory as the sink and its own cache (see `serve::rebuild`).
 
+pub mod nodes;
 pub mod plan;
 
 use std::collections::HashMap;
@@ -17,7 +18,6 @@ use crate::base::html;
 use crate::base::output::Fixed;
 use crate::base::parallel::try_each;
 use crate::check::links::{self, Origin, Scan};
-use crate::check::lint;
 use crate::input::config::{self, Config, Overrides};
 use crate::input::content::{self, Content, Theme};
 use crate::model::site::{self, RenderStore, Site};
@@ -435,7 +435,7 @@ pub fn origin<'a>(site: &'a Site, scan: &Scan, templates_dir: &Path) -> Origin<'
 
 /// The content lint's findings as warnings, or as errors under `--strict`.
 pub fn lint_or_fail(config: &Config, site: &Site) -> Result<Vec<String>> {
-    judge_lints(config, lint::lint(site))
+    judge_lints(config, nodes::Lints::of(site).all())
 }
 
 /// The lint's findings (`found`) as warnings, or as errors under `--strict`.
