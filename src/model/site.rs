@@ -466,6 +466,8 @@ fn remember<M: Send + Sync + 'static>(
     }
 }
 
+/// Makes the sections and pages of `content`: checks that it can be published, finds each
+/// page's section and renders the Markdown of every document.
 fn place(
     config: &Config,
     mut content: Content,
@@ -473,16 +475,7 @@ fn place(
 ) -> Result<(Vec<Section>, Vec<Page>)> {
     let base = &config.base.path;
     let mut docs = std::mem::take(&mut content.sections);
-    // The home first (section 0), then by path: a folder named `Guide` or `01-intro` sorts
-    // before `_index.md` byte by byte.
-    docs.sort_by(|a, b| (a.rel != "_index.md", &a.rel).cmp(&(b.rel != "_index.md", &b.rel)));
-    if docs.first().is_none_or(|d| d.rel != "_index.md") {
-        let path =
-            crate::input::config::join(&config.content_dir, std::path::Path::new("_index.md"));
-        let msg = "the home page is missing";
-        let hint = "create it with front matter `title: ...`; it becomes index.html";
-        return Err(Error::Content(Diagnostic::file(path, msg).with_hint(hint)));
-    }
+    home_first(config, &mut docs)?;
     let dirs: HashMap<String, usize> = docs
         .iter()
         .enumerate()
@@ -492,29 +485,12 @@ fn place(
         return Err(e);
     }
     let page_sections = sections_of_pages(&content.pages, &dirs)?;
-    let index = link_index(&docs, &content.pages, base);
-    let opts = config.markdown;
-    if let Some(cache) = cache.as_deref_mut() {
-        cache.start(fingerprint(&index, base, &opts));
-    }
-    let rendered_sections = render_all(&docs, &index, base, &opts, &cache);
-    let rendered_pages = render_all(&content.pages, &index, base, &opts, &cache);
-    remember(&mut cache, &docs, &rendered_sections);
-    remember(&mut cache, &content.pages, &rendered_pages);
-    let repeated = (repeated_ids(&docs, &rendered_sections).into_iter())
-        .chain(repeated_ids(&content.pages, &rendered_pages));
-    if let Some(e) = Error::from_list(repeated.collect()) {
-        return Err(e);
-    }
+    let (rendered_sections, rendered_pages) =
+        render_docs(config, &docs, &content.pages, &mut cache)?;
     if cache.is_none() {
         // Nothing reads the Markdown again in a one-off build: free it before templates run.
-        // (A document shared with a cache keeps its body.)
-        for d in docs.iter_mut().filter_map(Arc::get_mut) {
-            d.body = String::new();
-        }
-        for d in content.pages.iter_mut().filter_map(Arc::get_mut) {
-            d.body = String::new();
-        }
+        free_bodies(&mut docs);
+        free_bodies(&mut content.pages);
     }
     let sections = docs
         .into_iter()
@@ -528,6 +504,56 @@ fn place(
         .map(|((doc, rendered), section)| new_page(base, doc, rendered, section))
         .collect();
     Ok((sections, pages))
+}
+
+/// Puts the home first (section 0), then the other sections by path: a folder named
+/// `Guide` or `01-intro` sorts before `_index.md` byte by byte. A missing home is an error.
+fn home_first(config: &Config, docs: &mut [Arc<Document<SectionMeta>>]) -> Result<()> {
+    docs.sort_by(|a, b| (a.rel != "_index.md", &a.rel).cmp(&(b.rel != "_index.md", &b.rel)));
+    if docs.first().is_some_and(|d| d.rel == "_index.md") {
+        return Ok(());
+    }
+    let path = crate::input::config::join(&config.content_dir, std::path::Path::new("_index.md"));
+    let msg = "the home page is missing";
+    let hint = "create it with front matter `title: ...`; it becomes index.html";
+    Err(Error::Content(Diagnostic::file(path, msg).with_hint(hint)))
+}
+
+/// The rendered Markdown of a list of documents, in their order.
+type Renderings = Vec<Arc<Rendered>>;
+
+/// Renders the Markdown of the sections and the pages, links rewritten to URLs, through
+/// `cache` when there is one. A heading id given twice in one document is an error.
+fn render_docs(
+    config: &Config,
+    sections: &[Arc<Document<SectionMeta>>],
+    pages: &[Arc<Document<PageMeta>>],
+    cache: &mut Option<&mut dyn RenderStore>,
+) -> Result<(Renderings, Renderings)> {
+    let base = &config.base.path;
+    let index = link_index(sections, pages, base);
+    let opts = config.markdown;
+    if let Some(cache) = cache.as_deref_mut() {
+        cache.start(fingerprint(&index, base, &opts));
+    }
+    let rendered_sections = render_all(sections, &index, base, &opts, cache);
+    let rendered_pages = render_all(pages, &index, base, &opts, cache);
+    remember(cache, sections, &rendered_sections);
+    remember(cache, pages, &rendered_pages);
+    let repeated = (repeated_ids(sections, &rendered_sections).into_iter())
+        .chain(repeated_ids(pages, &rendered_pages));
+    match Error::from_list(repeated.collect()) {
+        Some(e) => Err(e),
+        None => Ok((rendered_sections, rendered_pages)),
+    }
+}
+
+/// Drops the Markdown of documents no one else holds (a document shared with a cache keeps
+/// its body).
+fn free_bodies<M>(docs: &mut [Arc<Document<M>>]) {
+    for d in docs.iter_mut().filter_map(Arc::get_mut) {
+        d.body = String::new();
+    }
 }
 
 /// The section of each page (the `_index.md` of its folder), and each statistic's source:

@@ -184,39 +184,11 @@ impl Renderer {
             _ => None,
         };
         ctx.insert_value("nav", shared.nav(site, node));
-        let (file, template, source) = match job {
-            Job::Node(i) => {
-                let node = site.reading_order[i];
-                self.node_context(config, site, shared, node, &mut ctx)?
-            }
-            Job::Tag(t, k) => {
-                let tag = &site.tags[t];
-                ctx.insert("tag", &views::tag(config, site, shared, t, k));
-                let meta = views::tag_meta(config, tag, k);
-                ctx.insert("meta", &meta.with_card(config, site, Node::Section(0)));
-                (tag.listing_file(k), "tag.html".to_string(), None)
-            }
-            Job::Tags => {
-                ctx.insert("tags", &views::tags(config, site, shared));
-                let meta = views::tags_meta(config, site);
-                ctx.insert("meta", &meta.with_card(config, site, Node::Section(0)));
-                (
-                    Fixed::Tags.file().to_string(),
-                    "tags.html".to_string(),
-                    None,
-                )
-            }
-            Job::NotFound => {
-                let meta = views::not_found_meta(config);
-                ctx.insert("meta", &meta.with_card(config, site, Node::Section(0)));
-                let file = Fixed::NotFound.file().to_string();
-                (file, "404.html".to_string(), None)
-            }
-            Job::All => {
-                ctx.insert("all", &crate::render::onepage::view(site));
-                let meta = views::all_meta(config);
-                ctx.insert("meta", &meta.with_card(config, site, Node::Section(0)));
-                (ONE_PAGE_FILE.to_string(), ONE_PAGE.to_string(), None)
+        let (file, template, source) = match node {
+            Some(node) => self.node_context(config, site, shared, node, &mut ctx)?,
+            None => {
+                let (file, template) = other_context(config, site, shared, job, &mut ctx);
+                (file, template.to_string(), None)
             }
         };
         let mut html = Vec::with_capacity(size_hint(site, job));
@@ -263,6 +235,45 @@ impl Renderer {
             }
         }
     }
+}
+
+/// Fills `ctx` for a file outside the reading order (a tag's listing, the tags, the 404
+/// page, the one-page guide); returns its file and its template.
+fn other_context(
+    config: &Config,
+    site: &Site,
+    shared: &views::Shared,
+    job: Job,
+    ctx: &mut Context,
+) -> (String, &'static str) {
+    let home = Node::Section(0);
+    let (meta, file, template) = match job {
+        Job::Tag(t, k) => {
+            let tag = &site.tags[t];
+            ctx.insert("tag", &views::tag(config, site, shared, t, k));
+            (
+                views::tag_meta(config, tag, k),
+                tag.listing_file(k),
+                "tag.html",
+            )
+        }
+        Job::Tags => {
+            ctx.insert("tags", &views::tags(config, site, shared));
+            let file = Fixed::Tags.file().to_string();
+            (views::tags_meta(config, site), file, "tags.html")
+        }
+        Job::All => {
+            ctx.insert("all", &crate::render::onepage::view(site));
+            (views::all_meta(config), ONE_PAGE_FILE.to_string(), ONE_PAGE)
+        }
+        // A node's job never comes here (`render_job` gives it to `node_context`).
+        Job::NotFound | Job::Node(_) => {
+            let file = Fixed::NotFound.file().to_string();
+            (views::not_found_meta(config), file, "404.html")
+        }
+    };
+    ctx.insert("meta", &meta.with_card(config, site, home));
+    (file, template)
 }
 
 /// Room for a file's HTML, so that it is allocated once: a page or section's body and 12 KiB

@@ -152,17 +152,15 @@ impl DevBuild {
         self.render_everything(&config, content, theme)
     }
 
+    /// Assembles, lints, renders and checks the whole site, keeping what a partial rebuild
+    /// needs.
     fn render_everything(
         &mut self,
         config: &Config,
         content: Content,
         theme: Theme,
     ) -> Result<Built> {
-        let renderer = match self.renderer.take() {
-            Some(r) => r,
-            None => Renderer::new(config, &theme, pipeline::static_hashes(&theme))?,
-        };
-        let renderer = self.renderer.insert(renderer);
+        let renderer = parsed(&mut self.renderer, config, &theme)?;
         let site = pipeline::assemble(
             config,
             content.clone(),
@@ -176,26 +174,11 @@ impl DevBuild {
         // The search index is joined from the entries kept for partial rebuilds.
         let search = SearchEntries::of(&site);
         warnings.extend(search.write(config, &memory)?);
-        let files = pipeline::plan::output_files(config, &site, &theme);
-        let mut extras = Generated::of(config, &site);
-        extras.retain(|g| *g != Generated::SearchIndex);
-        let checker =
-            crate::check::links::Checker::new(&files, &config.base.path, &config.base.url);
-        drop(files);
-        let written = pipeline::write_site(
-            stage(config, &site, renderer, &memory),
-            &theme,
-            checker,
-            &extras,
-        )?;
+        let written = write_the_rest(stage(config, &site, renderer, &memory), &theme)?;
         warnings.extend(written.warnings);
         let files = memory.into_files();
         self.last = Some(Last {
-            shapes: site
-                .pages
-                .iter()
-                .map(|p| (p.doc.rel.clone(), shape(p)))
-                .collect(),
+            shapes: shapes_of(&site),
             search,
             site,
             content,
@@ -251,6 +234,31 @@ impl DevBuild {
     }
 }
 
+/// The parsed templates in `slot`, parsed again when a change emptied it.
+fn parsed<'a>(
+    slot: &'a mut Option<Renderer>,
+    config: &Config,
+    theme: &Theme,
+) -> Result<&'a mut Renderer> {
+    let renderer = match slot.take() {
+        Some(r) => r,
+        None => Renderer::new(config, theme, pipeline::static_hashes(theme))?,
+    };
+    Ok(slot.insert(renderer))
+}
+
+/// Plans the site's files, then renders, copies and writes every one but the search index
+/// (written already) into the stage's sink, and checks every link.
+fn write_the_rest(stage: pipeline::Stage, theme: &Theme) -> Result<pipeline::Written> {
+    let pipeline::Stage { config, site, .. } = stage;
+    let files = pipeline::plan::output_files(config, site, theme);
+    let checker = Checker::new(&files, &config.base.path, &config.base.url);
+    drop(files);
+    let mut extras = Generated::of(config, site);
+    extras.retain(|g| *g != Generated::SearchIndex);
+    pipeline::write_site(stage, theme, checker, &extras)
+}
+
 /// Frees what a large site leaves behind on a thread of its own, so that the reload need
 /// not wait for it.
 fn defer_drop<T: Send + 'static>(value: T) {
@@ -276,6 +284,13 @@ fn pages_alone(shapes: &HashMap<String, Shape>, site: &Site, rels: &[String]) ->
     (site.pages.iter())
         .filter(|p| rels.contains(&p.doc.rel))
         .all(|p| shapes.get(&p.doc.rel) == Some(&shape(p)))
+}
+
+/// The shape of every page, by `rel`.
+fn shapes_of(site: &Site) -> HashMap<String, Shape> {
+    (site.pages.iter())
+        .map(|p| (p.doc.rel.clone(), shape(p)))
+        .collect()
 }
 
 fn shape(page: &site::Page) -> Shape {
@@ -398,13 +413,6 @@ mod tests {
                 .push(Arc::new(parse_document(&path, rel, &text).unwrap()));
         }
         site::assemble(&config, content, &[], None).unwrap()
-    }
-
-    fn shapes_of(site: &Site) -> HashMap<String, Shape> {
-        site.pages
-            .iter()
-            .map(|p| (p.doc.rel.clone(), shape(p)))
-            .collect()
     }
 
     const EDITED: &str = "s/02-b.md";
