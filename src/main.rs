@@ -162,9 +162,9 @@ fn new_file(dir: &std::path::Path, path: &str, title: &str) -> rekindle::Result<
 
 /// Runs one command; what it prints on success it prints here, errors are the caller's.
 fn run(command: Command) -> rekindle::Result<()> {
-    let (dir, overrides, mode) = match command {
-        Command::Init { dir, title } => return init(&dir, title.as_deref()),
-        Command::New { path, title, dir } => return new_file(&dir, &path, &title),
+    match command {
+        Command::Init { dir, title } => init(&dir, title.as_deref()),
+        Command::New { path, title, dir } => new_file(&dir, &path, &title),
         Command::Serve {
             dir,
             host,
@@ -179,7 +179,7 @@ fn run(command: Command) -> rekindle::Result<()> {
                 drafts,
             };
             start_workers();
-            return rekindle::serve::serve(&dir, &opts);
+            rekindle::serve::serve(&dir, &opts)
         }
         Command::Build {
             dir,
@@ -196,7 +196,7 @@ fn run(command: Command) -> rekindle::Result<()> {
                 strict,
                 manifest,
             };
-            (dir, overrides, Mode::Build)
+            build(&dir, &overrides, Mode::Build)
         }
         Command::Check {
             dir,
@@ -208,13 +208,18 @@ fn run(command: Command) -> rekindle::Result<()> {
                 strict,
                 ..Overrides::default()
             };
-            (dir, overrides, Mode::Check)
+            build(&dir, &overrides, Mode::Check)
         }
-    };
+    }
+}
+
+/// `rekindle build` and `rekindle check`: builds the project in `dir` and prints the
+/// warnings and the summary line.
+fn build(dir: &std::path::Path, overrides: &Overrides, mode: Mode) -> rekindle::Result<()> {
     start_workers();
     let cleanup = rekindle::write::Cleanup::default();
     remove_staging_on_interrupt(&cleanup);
-    let summary = rekindle::build_with(&dir, &overrides, mode, &cleanup)?;
+    let summary = rekindle::build_with(dir, overrides, mode, &cleanup)?;
     for warning in &summary.warnings {
         eprintln!("warning: {warning}");
     }

@@ -280,7 +280,7 @@ fn template_syntax_error() {
 fn template_runtime_error() {
     assert_case_fails(
         "template-runtime",
-        "error: themes/default/templates/page.html:4:12: Field `missing` is not defined. Available fields: authors, breadcrumbs, content, date, description, extra, figures, kicker, next, next_in_section, path, permalink, position, prev, prev_in_section, reading_time, section, section_length, sources, summary, tags, title, toc, updated, weight, word_count
+        "error: themes/default/templates/page.html:4:12: Field `missing` is not defined. Available fields: authors, breadcrumbs, content, date, description, extra, figures, kicker, next, next_in_section, path, permalink, position, prev, prev_in_section, reading_time, section, section_length, sources, summary, tags, title, title_html, toc, updated, weight, word_count
   |
 4 | <p>{{ page.missing.field }}</p>
   |            ^

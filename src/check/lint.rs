@@ -20,44 +20,22 @@ const VAGUE: [&str; 8] = [
     "this",
 ];
 
-/// Every warning for the site, sorted by file, line and column.
-pub fn lint(site: &Site) -> Vec<Diagnostic> {
-    let mut warnings = duplicate_titles(site);
-    for node in &site.reading_order {
-        warnings.extend(node_warnings(site, *node));
-    }
-    sort(&mut warnings);
-    warnings
-}
-
 /// Sorts warnings by file, line and column.
 pub fn sort(warnings: &mut [Diagnostic]) {
     warnings.sort_by(|a, b| (&a.path, a.line, a.col).cmp(&(&b.path, b.line, b.col)));
 }
 
-/// The warnings about one page or section on its own (its body and front matter): what
-/// `serve` works out again for an edited file.
+/// The warnings about one page or section on its own (its body and front matter), which
+/// `serve` works out again for an edited file; with `duplicate_titles`, every warning
+/// (see `pipeline::nodes::Lints`).
 pub fn node_warnings(site: &Site, node: Node) -> Vec<Diagnostic> {
-    match node {
-        Node::Page(p) => {
-            let page = &site.pages[p];
-            let mut warnings = body(page);
-            warnings.extend(front_matter(page));
-            warnings
-        }
-        Node::Section(s) => {
-            let section = &site.sections[s];
-            let at = |line, col, msg: String| {
-                Diagnostic::at(
-                    &section.doc.path,
-                    section.doc.body_line + line - 1,
-                    col,
-                    msg,
-                )
-            };
-            links_and_headings(&section.rendered, &at)
-        }
+    let of = site.node(node);
+    let at = |line, col, msg: String| Diagnostic::at(of.source, of.body_line + line - 1, col, msg);
+    let mut warnings = links_and_headings(of.rendered, &at);
+    if let Node::Page(p) = node {
+        warnings.extend(front_matter(&site.pages[p]));
     }
+    warnings
 }
 
 /// A page whose title an earlier page in reading order already has.
@@ -84,13 +62,6 @@ pub fn duplicate_titles(site: &Site) -> Vec<Diagnostic> {
         }
     }
     warnings
-}
-
-fn body(page: &Page) -> Vec<Diagnostic> {
-    let at = |line, col, msg: String| {
-        Diagnostic::at(&page.doc.path, page.doc.body_line + line - 1, col, msg)
-    };
-    links_and_headings(&page.rendered, &at)
 }
 
 fn links_and_headings(
@@ -150,9 +121,8 @@ fn links_and_headings(
 fn front_matter(page: &Page) -> Vec<Diagnostic> {
     let doc = &page.doc;
     let mut warnings = Vec::new();
-    let described = (doc.meta.description.as_deref()).is_some_and(|d| !d.trim().is_empty());
     // Without a description, the first paragraph is the summary (as the README says).
-    if !described && page.rendered.summary.is_empty() {
+    if page.summary().is_empty() {
         warnings.push(
             Diagnostic::at(&doc.path, 1, 1, "the page has no description and no opening paragraph")
                 .with_hint("add `description: ...` or open the page with a paragraph: it is the summary shown in search results and social previews"),

@@ -16,6 +16,7 @@ pub fn problems(
     let mut errors = folder_names(sections, pages);
     for doc in sections {
         errors.extend(empty_title(doc, &doc.meta.title));
+        errors.extend(counter(doc));
     }
     for doc in pages {
         errors.extend(empty_title(doc, &doc.meta.title));
@@ -92,6 +93,26 @@ fn empty_title<M>(doc: &Document<M>, title: &str) -> Option<Error> {
         "the title is empty".into(),
         hint,
     ))
+}
+
+/// An `extra.counter` that is no word (a number, a list, a map): the counter is the word
+/// that counts a section's pages ("Step" makes "Step 2 of 4"), and any other value would
+/// be dropped without a word.
+fn counter(doc: &Document<SectionMeta>) -> Option<Error> {
+    let value = doc.meta.extra.get("counter")?;
+    if value.is_string() || value.is_null() {
+        return None;
+    }
+    let extra = doc.line_of("extra");
+    // The `counter:` line under `extra:`, else `extra:` itself.
+    let line = (extra + 1..)
+        .map_while(|l| doc.front_matter_line(l).map(|text| (l, text)))
+        .take_while(|(_, text)| text.starts_with([' ', '\t']) || text.is_empty())
+        .find(|(_, text)| text.trim_start().starts_with("counter:"))
+        .map_or(extra, |(l, _)| l);
+    let msg = format!("`extra.counter` is {value}, not a word");
+    let hint = "write the word that counts the section's pages, e.g. `counter: Step`, or remove it";
+    Some(located(doc, line, msg, hint))
 }
 
 /// An error at `line` of a document's front matter, quoting that line.

@@ -9,6 +9,7 @@ use rayon::prelude::*;
 
 use crate::base::error::{Diagnostic, Error, Result};
 use crate::base::markdown::{self, Rendered};
+use crate::base::output::Fixed;
 use crate::input::config::Config;
 use crate::input::content::{Asset, Content, Document, PageMeta, SectionMeta, SortBy};
 
@@ -21,6 +22,26 @@ pub type LinkIndex = HashMap<String, String, ahash::RandomState>;
 pub enum Node {
     Section(usize),
     Page(usize),
+}
+
+/// What a rendered file is, as templates see it (`meta.kind`, `item.kind`, `part.kind`):
+/// serialized as `home`, `section`, `page`, `tag`, `tags`, `all` and `404`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Home,
+    Section,
+    Page,
+    /// A page of a tag's listing.
+    Tag,
+    /// The list of every tag.
+    Tags,
+    /// The whole guide on one page.
+    All,
+    #[serde(rename = "404")]
+    NotFound,
+    /// In the guide navigation, a link to another window of a long list.
+    More,
 }
 
 #[derive(Debug)]
@@ -57,6 +78,37 @@ pub struct Page {
     pub aliases: Vec<String>,
 }
 
+/// A front matter `description`, or "" when it is missing or only whitespace.
+fn described(description: &Option<String>) -> &str {
+    match description {
+        Some(d) if !d.trim().is_empty() => d,
+        _ => "",
+    }
+}
+
+impl Page {
+    /// Its `description`, or "" when it has none (a whitespace-only one is none).
+    pub fn description(&self) -> &str {
+        described(&self.doc.meta.description)
+    }
+
+    /// What the site shows of it elsewhere (listings, feeds, search results, social
+    /// previews): its description, else its first paragraph's text.
+    pub fn summary(&self) -> &str {
+        match self.description() {
+            "" => &self.rendered.summary,
+            d => d,
+        }
+    }
+}
+
+impl Section {
+    /// Its `description`, or "" when it has none (a whitespace-only one is none).
+    pub fn description(&self) -> &str {
+        described(&self.doc.meta.description)
+    }
+}
+
 /// What pages and sections have alike, as `Site::node` gives it for either.
 #[derive(Debug, Clone, Copy)]
 pub struct NodeRef<'a> {
@@ -65,6 +117,8 @@ pub struct NodeRef<'a> {
     /// The source's path relative to the content dir, `/`-separated.
     pub rel: &'a str,
     pub title: &'a str,
+    /// Its `description`, "" when blank.
+    pub description: &'a str,
     /// URL path, base path included.
     pub path: &'a str,
     /// Output file, relative to the site root.
@@ -74,6 +128,8 @@ pub struct NodeRef<'a> {
     pub body_line: usize,
     /// Index in `Site::reading_order`.
     pub order: usize,
+    /// `Home`, `Section` or `Page`.
+    pub kind: Kind,
 }
 
 #[derive(Debug)]
@@ -113,7 +169,10 @@ impl Tag {
     pub fn listing_file(&self, k: usize) -> String {
         match k {
             0 => self.file.clone(),
-            _ => format!("tags/{}/page/{}/index.html", self.slug, k + 1),
+            _ => {
+                let dir = self.file.strip_suffix("index.html").unwrap_or(&self.file);
+                format!("{dir}page/{}/index.html", k + 1)
+            }
         }
     }
 }
@@ -153,11 +212,13 @@ impl Site {
                     source: &page.doc.path,
                     rel: &page.doc.rel,
                     title: &page.doc.meta.title,
+                    description: page.description(),
                     path: &page.path,
                     file: &page.file,
                     rendered: &page.rendered,
                     body_line: page.doc.body_line,
                     order: page.order,
+                    kind: Kind::Page,
                 }
             }
             Node::Section(s) => {
@@ -166,14 +227,34 @@ impl Site {
                     source: &section.doc.path,
                     rel: &section.doc.rel,
                     title: &section.doc.meta.title,
+                    description: section.description(),
                     path: &section.path,
                     file: &section.file,
                     rendered: &section.rendered,
                     body_line: section.doc.body_line,
                     order: section.order,
+                    kind: Site::section_kind(s),
                 }
             }
         }
+    }
+
+    /// `Home` for section 0, `Section` for any other.
+    pub fn section_kind(s: usize) -> Kind {
+        if s == 0 { Kind::Home } else { Kind::Section }
+    }
+
+    /// 0 for the home, 1 for a top-level section or a page of the home, and so on.
+    pub fn depth(&self, node: Node) -> usize {
+        let (mut section, mut depth) = match node {
+            Node::Page(p) => (self.pages[p].section, 1),
+            Node::Section(s) => (s, 0),
+        };
+        while let Some(parent) = self.sections[section].parent {
+            depth += 1;
+            section = parent;
+        }
+        depth
     }
 
     /// A name for a node that is unique in the site and fits in a file name or an id:
@@ -197,20 +278,6 @@ impl Site {
         ["cards/", dir, "index.png"].concat()
     }
 }
-
-/// Output files that are always written, whatever the content says.
-pub const RESERVED_FILES: [&str; 10] = [
-    "all/index.html",
-    "search-index.json",
-    "404.html",
-    "sitemap.xml",
-    "robots.txt",
-    "atom.xml",
-    ".nojekyll",
-    "CNAME",
-    ".rekindle",
-    "tags/index.html",
-];
 
 /// Builds the site model from the parsed content; `statics` are the theme's static files.
 pub fn assemble(
@@ -246,7 +313,7 @@ pub fn assemble(
         pages,
         reading_order,
         tags,
-        tags_path: format!("{base}tags/"),
+        tags_path: Fixed::Tags.path(base),
         drafts,
     };
     claim_generated(config, &site, statics, &mut files)?;
@@ -288,12 +355,10 @@ fn claim_generated(
     for rel in statics {
         files.claim(rel, &config.theme_dir.join("static").join(rel))?;
     }
-    for reserved in RESERVED_FILES {
-        if reserved != "CNAME" || config.cname.is_some() {
-            files.claim(
-                reserved,
-                &PathBuf::from(format!("rekindle's own `{reserved}`")),
-            )?;
+    for reserved in Fixed::ALL {
+        if reserved != Fixed::Cname || config.cname.is_some() {
+            let file = reserved.file();
+            files.claim(file, &PathBuf::from(format!("rekindle's own `{file}`")))?;
         }
     }
     Ok(())
@@ -405,6 +470,8 @@ fn remember<M: Send + Sync + 'static>(
     }
 }
 
+/// Makes the sections and pages of `content`: checks that it can be published, finds each
+/// page's section and renders the Markdown of every document.
 fn place(
     config: &Config,
     mut content: Content,
@@ -412,16 +479,7 @@ fn place(
 ) -> Result<(Vec<Section>, Vec<Page>)> {
     let base = &config.base.path;
     let mut docs = std::mem::take(&mut content.sections);
-    // The home first (section 0), then by path: a folder named `Guide` or `01-intro` sorts
-    // before `_index.md` byte by byte.
-    docs.sort_by(|a, b| (a.rel != "_index.md", &a.rel).cmp(&(b.rel != "_index.md", &b.rel)));
-    if docs.first().is_none_or(|d| d.rel != "_index.md") {
-        let path =
-            crate::input::config::join(&config.content_dir, std::path::Path::new("_index.md"));
-        let msg = "the home page is missing";
-        let hint = "create it with front matter `title: ...`; it becomes index.html";
-        return Err(Error::Content(Diagnostic::file(path, msg).with_hint(hint)));
-    }
+    home_first(config, &mut docs)?;
     let dirs: HashMap<String, usize> = docs
         .iter()
         .enumerate()
@@ -431,29 +489,12 @@ fn place(
         return Err(e);
     }
     let page_sections = sections_of_pages(&content.pages, &dirs)?;
-    let index = link_index(&docs, &content.pages, base);
-    let opts = &config.markdown;
-    if let Some(cache) = cache.as_deref_mut() {
-        cache.start(fingerprint(&index, base, opts));
-    }
-    let rendered_sections = render_all(&docs, &index, base, opts, &cache);
-    let rendered_pages = render_all(&content.pages, &index, base, opts, &cache);
-    remember(&mut cache, &docs, &rendered_sections);
-    remember(&mut cache, &content.pages, &rendered_pages);
-    let repeated = (repeated_ids(&docs, &rendered_sections).into_iter())
-        .chain(repeated_ids(&content.pages, &rendered_pages));
-    if let Some(e) = Error::from_list(repeated.collect()) {
-        return Err(e);
-    }
+    let (rendered_sections, rendered_pages) =
+        render_docs(config, &docs, &content.pages, &mut cache)?;
     if cache.is_none() {
         // Nothing reads the Markdown again in a one-off build: free it before templates run.
-        // (A document shared with a cache keeps its body.)
-        for d in docs.iter_mut().filter_map(Arc::get_mut) {
-            d.body = String::new();
-        }
-        for d in content.pages.iter_mut().filter_map(Arc::get_mut) {
-            d.body = String::new();
-        }
+        free_bodies(&mut docs);
+        free_bodies(&mut content.pages);
     }
     let sections = docs
         .into_iter()
@@ -467,6 +508,56 @@ fn place(
         .map(|((doc, rendered), section)| new_page(base, doc, rendered, section))
         .collect();
     Ok((sections, pages))
+}
+
+/// Puts the home first (section 0), then the other sections by path: a folder named
+/// `Guide` or `01-intro` sorts before `_index.md` byte by byte. A missing home is an error.
+fn home_first(config: &Config, docs: &mut [Arc<Document<SectionMeta>>]) -> Result<()> {
+    docs.sort_by(|a, b| (a.rel != "_index.md", &a.rel).cmp(&(b.rel != "_index.md", &b.rel)));
+    if docs.first().is_some_and(|d| d.rel == "_index.md") {
+        return Ok(());
+    }
+    let path = crate::input::config::join(&config.content_dir, std::path::Path::new("_index.md"));
+    let msg = "the home page is missing";
+    let hint = "create it with front matter `title: ...`; it becomes index.html";
+    Err(Error::Content(Diagnostic::file(path, msg).with_hint(hint)))
+}
+
+/// The rendered Markdown of a list of documents, in their order.
+type Renderings = Vec<Arc<Rendered>>;
+
+/// Renders the Markdown of the sections and the pages, links rewritten to URLs, through
+/// `cache` when there is one. A heading id given twice in one document is an error.
+fn render_docs(
+    config: &Config,
+    sections: &[Arc<Document<SectionMeta>>],
+    pages: &[Arc<Document<PageMeta>>],
+    cache: &mut Option<&mut dyn RenderStore>,
+) -> Result<(Renderings, Renderings)> {
+    let base = &config.base.path;
+    let index = link_index(sections, pages, base);
+    let opts = &config.markdown;
+    if let Some(cache) = cache.as_deref_mut() {
+        cache.start(fingerprint(&index, base, opts));
+    }
+    let rendered_sections = render_all(sections, &index, base, opts, cache);
+    let rendered_pages = render_all(pages, &index, base, opts, cache);
+    remember(cache, sections, &rendered_sections);
+    remember(cache, pages, &rendered_pages);
+    let repeated = (repeated_ids(sections, &rendered_sections).into_iter())
+        .chain(repeated_ids(pages, &rendered_pages));
+    match Error::from_list(repeated.collect()) {
+        Some(e) => Err(e),
+        None => Ok((rendered_sections, rendered_pages)),
+    }
+}
+
+/// Drops the Markdown of documents no one else holds (a document shared with a cache keeps
+/// its body).
+fn free_bodies<M>(docs: &mut [Arc<Document<M>>]) {
+    for d in docs.iter_mut().filter_map(Arc::get_mut) {
+        d.body = String::new();
+    }
 }
 
 /// The section of each page (the `_index.md` of its folder), and each statistic's source:
@@ -810,12 +901,14 @@ fn collect_tags(pages: &mut [Page], base: &str) -> Vec<Tag> {
             }
         }
     }
+    // `tags/`, the folder of the list of every tag.
+    let folder = &Fixed::Tags.path("");
     let tags: Vec<Tag> = (by_slug.into_iter())
         .map(|(slug, t)| {
             let (name, list) = std::mem::take(&mut lists[t]);
             Tag {
-                path: [base, "tags/", &slug, "/"].concat(),
-                file: ["tags/", &slug, "/index.html"].concat(),
+                path: [base, folder, &slug, "/"].concat(),
+                file: [folder, &slug, "/index.html"].concat(),
                 name,
                 slug,
                 pages: list,
@@ -953,6 +1046,34 @@ mod tests {
             err.contains("both map to the same output `s/a/index.html`"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_summary_is_the_description_unless_it_is_blank() {
+        let site = site_of(&[
+            ("_index.md", &doc("Home", "description: \"  \"\n")),
+            ("a.md", &doc("A", "description: Own words.\n")),
+            ("b.md", &doc("B", "description: \" \"\n")),
+            ("c.md", &doc("C", "")),
+        ])
+        .unwrap();
+        let summaries: Vec<&str> = site.pages.iter().map(Page::summary).collect();
+        assert_eq!(summaries, ["Own words.", "Text of B.", "Text of C."]);
+        assert_eq!(site.pages[1].description(), "");
+        assert_eq!(site.sections[0].description(), "");
+    }
+
+    #[test]
+    fn a_counter_that_is_no_word_is_an_error_at_its_line() {
+        let home = "---\ntitle: Home\nextra:\n  note: x\n  counter: 3\n---\n";
+        let err = site_of(&[("_index.md", home)]).unwrap_err().to_string();
+        assert!(
+            err.contains("_index.md:5:1: `extra.counter` is 3, not a word"),
+            "{err}"
+        );
+        let worded = "---\ntitle: Home\nextra:\n  counter: Step\n---\n";
+        let site = site_of(&[("_index.md", worded)]).unwrap();
+        assert_eq!(site.sections[0].doc.meta.counter(), Some("Step"));
     }
 
     #[test]

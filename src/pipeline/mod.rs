@@ -3,6 +3,7 @@
 //! run them here with a staging folder or nothing as the sink; `serve` runs the same stages
 //! with memory as the sink and its own cache (see `serve::rebuild`).
 
+pub mod nodes;
 pub mod plan;
 
 use std::collections::HashMap;
@@ -14,9 +15,9 @@ use sha2::{Digest, Sha256};
 
 use crate::base::error::{Diagnostic, Error, Result};
 use crate::base::html;
+use crate::base::output::Fixed;
 use crate::base::parallel::try_each;
 use crate::check::links::{self, Origin, Scan};
-use crate::check::lint;
 use crate::input::config::{self, Config, Overrides};
 use crate::input::content::{self, Content, Theme};
 use crate::model::site::{self, RenderStore, Site};
@@ -439,7 +440,7 @@ pub fn origin<'a>(site: &'a Site, scan: &Scan, templates_dir: &Path) -> Origin<'
 
 /// The content lint's findings as warnings, or as errors under `--strict`.
 pub fn lint_or_fail(config: &Config, site: &Site) -> Result<Vec<String>> {
-    judge_lints(config, lint::lint(site))
+    judge_lints(config, nodes::Lints::of(site).all())
 }
 
 /// The lint's findings (`found`) as warnings, or as errors under `--strict`.
@@ -466,8 +467,10 @@ fn warnings(config: &Config) -> Vec<String> {
         return Vec::new();
     }
     vec![format!(
-        "{}: [site] url has no host, so sitemap.xml, atom.xml, canonical and share links hold paths, not absolute URLs; set `url = \"https://USER.github.io/REPO/\"` or pass --base-url",
-        Config::file(&config.root).display()
+        "{}: [site] url has no host, so {}, {}, canonical and share links hold paths, not absolute URLs; set `url = \"https://USER.github.io/REPO/\"` or pass --base-url",
+        Config::file(&config.root).display(),
+        Fixed::Sitemap.file(),
+        Fixed::Atom.file(),
     )]
 }
 

@@ -1,6 +1,7 @@
 //! Planning the output: the list of every file a build writes, known before anything is
 //! rendered so that the link checker can judge each page as soon as it is written.
 
+use crate::base::output::Fixed;
 use crate::input::config::Config;
 use crate::input::content::Theme;
 use crate::model::site::Site;
@@ -35,7 +36,7 @@ fn site_files(site: &Site, theme: &Theme, generated: &[Generated]) -> Vec<String
     let nodes = (site.reading_order.iter()).map(|&node| site.node(node).file.to_string());
     nodes
         .chain((site.tags.iter()).flat_map(|t| (0..t.listing_pages()).map(|k| t.listing_file(k))))
-        .chain(["tags/index.html".to_string(), "404.html".to_string()])
+        .chain([Fixed::Tags, Fixed::NotFound].map(|f| f.file().to_string()))
         .chain(site.assets.iter().map(|a| a.rel.clone()))
         .chain(theme.statics.iter().map(|(a, _)| a.rel.clone()))
         .chain(generated.iter().map(|g| g.file().to_string()))

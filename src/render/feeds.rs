@@ -4,11 +4,9 @@
 use std::io::{self, Write};
 
 use crate::base::escape;
+use crate::base::output::Fixed;
 use crate::input::config::Config;
 use crate::model::site::{Node, Site};
-
-/// The Atom feed's file, relative to the site root.
-pub const ATOM: &str = "atom.xml";
 
 /// True when some page has a date: only then is there an Atom feed. A feed of no entries
 /// would have no date to give as its own `<updated>`.
@@ -22,14 +20,14 @@ pub fn sitemap(config: &Config, site: &Site, out: &mut dyn Write) -> io::Result<
         b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
     )?;
     for node in &site.reading_order {
-        let (path, date) = match *node {
-            Node::Section(s) => (&site.sections[s].path, None),
+        let date = match *node {
+            Node::Section(_) => None,
             Node::Page(p) => {
                 let meta = &site.pages[p].doc.meta;
-                (&site.pages[p].path, meta.updated.or(meta.date))
+                meta.updated.or(meta.date)
             }
         };
-        let loc = escape::html(&config.base.permalink(path));
+        let loc = escape::html(&config.base.permalink(site.node(*node).path));
         match date {
             Some(d) => writeln!(
                 out,
@@ -47,7 +45,7 @@ pub fn sitemap(config: &Config, site: &Site, out: &mut dyn Write) -> io::Result<
 pub fn robots(config: &Config) -> String {
     let sitemap = config
         .base
-        .permalink(&format!("{}sitemap.xml", config.base.path));
+        .permalink(&Fixed::Sitemap.path(&config.base.path));
     if sitemap.contains("://") {
         format!("User-agent: *\nAllow: /\n\nSitemap: {sitemap}\n")
     } else {
@@ -79,9 +77,7 @@ pub fn atom(config: &Config, site: &Site, out: &mut dyn Write) -> io::Result<()>
         return Ok(());
     };
     let home = config.base.permalink(&config.base.path);
-    let feed = config
-        .base
-        .permalink(&[config.base.path.as_str(), ATOM].concat());
+    let feed = config.base.permalink(&Fixed::Atom.path(&config.base.path));
     out.write_all(
         b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"",
     )?;
@@ -118,14 +114,54 @@ fn entry(out: &mut dyn Write, config: &Config, site: &Site, p: usize) -> io::Res
         .or(meta.date)
         .map(|d| d.0.to_string())
         .unwrap_or_default();
-    let summary = meta
-        .description
-        .as_deref()
-        .unwrap_or(&page.rendered.summary);
     write!(
         out,
         "  <entry>\n    <title>{}</title>\n    <id>{link}</id>\n    <link rel=\"alternate\" href=\"{link}\"/>\n    <published>{published}T00:00:00Z</published>\n    <updated>{updated}T00:00:00Z</updated>\n    <summary>{}</summary>\n  </entry>\n",
         escape::html(&meta.title),
-        escape::html(summary),
+        escape::html(page.summary()),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::config::Overrides;
+    use crate::input::content::{Content, parse_document};
+    use std::path::Path;
+    use std::sync::Arc;
+
+    /// The Atom feed of a site whose one dated page has the front matter `front`.
+    fn atom_of(front: &str) -> String {
+        let toml = "[book]\ntitle = \"T\"\n[site]\nurl = \"https://x.github.io/g/\"\n";
+        let config = Config::parse(Path::new("."), toml, &Overrides::default()).unwrap();
+        let mut content = Content::default();
+        let home = "---\ntitle: Home\n---\n";
+        let path = Path::new("content/_index.md");
+        content.sections.push(Arc::new(
+            parse_document(path, "_index.md".into(), home).unwrap(),
+        ));
+        let page = format!("---\ntitle: A\ndate: 2025-01-02\n{front}---\n\nThe opening.\n");
+        let path = Path::new("content/a.md");
+        content.pages.push(Arc::new(
+            parse_document(path, "a.md".into(), &page).unwrap(),
+        ));
+        let site = crate::model::site::assemble(&config, content, &[], None).unwrap();
+        let mut out = Vec::new();
+        atom(&config, &site, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn an_entry_s_summary_is_its_description_else_its_opening_paragraph() {
+        let described = atom_of("description: Its own words.\n");
+        assert!(
+            described.contains("<summary>Its own words.</summary>"),
+            "{described}"
+        );
+        // A blank description is none, as everywhere else: the opening paragraph stands.
+        for blank in ["", "description: \"\"\n", "description: \"   \"\n"] {
+            let feed = atom_of(blank);
+            assert!(feed.contains("<summary>The opening.</summary>"), "{feed}");
+        }
+    }
 }

@@ -3,6 +3,7 @@
 
 use std::io::{self, Write};
 
+use crate::base::output::Fixed;
 use crate::input::config::Config;
 use crate::model::site::Site;
 use crate::render::{feeds, search};
@@ -22,13 +23,18 @@ pub enum Generated {
 impl Generated {
     /// The file's path, relative to the site root.
     pub fn file(self) -> &'static str {
+        self.fixed().file()
+    }
+
+    /// Its name among the output's fixed files.
+    pub fn fixed(self) -> Fixed {
         match self {
-            Generated::Sitemap => "sitemap.xml",
-            Generated::Robots => "robots.txt",
-            Generated::Atom => feeds::ATOM,
-            Generated::NoJekyll => ".nojekyll",
-            Generated::SearchIndex => "search-index.json",
-            Generated::Cname => "CNAME",
+            Generated::Sitemap => Fixed::Sitemap,
+            Generated::Robots => Fixed::Robots,
+            Generated::Atom => Fixed::Atom,
+            Generated::NoJekyll => Fixed::NoJekyll,
+            Generated::SearchIndex => Fixed::SearchIndex,
+            Generated::Cname => Fixed::Cname,
         }
     }
 

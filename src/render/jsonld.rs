@@ -116,7 +116,7 @@ fn article<'a>(config: &'a Config, site: &'a Site, node: Node, image: &str) -> A
             let page = &site.pages[p];
             let meta = &page.doc.meta;
             let authors = meta.authors.as_deref().unwrap_or(&config.authors);
-            let description = crate::render::views::summary(page);
+            let description = page.summary();
             (
                 &meta.title,
                 description,
@@ -129,7 +129,10 @@ fn article<'a>(config: &'a Config, site: &'a Site, node: Node, image: &str) -> A
         Node::Section(s) => {
             let section = &site.sections[s];
             let meta = &section.doc.meta;
-            let description = meta.description.as_deref().unwrap_or(&config.description);
+            let description = match section.description() {
+                "" => &config.description,
+                own => own,
+            };
             (
                 &meta.title,
                 description,
@@ -183,10 +186,8 @@ fn trail<'a>(config: &Config, site: &'a Site, node: Node) -> Vec<ListItem<'a>> {
 }
 
 fn title_and_path(site: &Site, node: Node) -> (&str, &str) {
-    match node {
-        Node::Page(p) => (&site.pages[p].doc.meta.title, &site.pages[p].path),
-        Node::Section(s) => (&site.sections[s].doc.meta.title, &site.sections[s].path),
-    }
+    let of = site.node(node);
+    (of.title, of.path)
 }
 
 /// A counted section's pages as the steps of a `HowTo`, in order.
@@ -203,14 +204,14 @@ fn how_to<'a>(config: &Config, site: &'a Site, s: usize) -> Option<HowTo<'a>> {
                 kind: "HowToStep",
                 position: page.position,
                 name: &page.doc.meta.title,
-                text: crate::render::views::summary(page),
+                text: page.summary(),
                 url: config.base.permalink(&page.path),
             }
         })
         .collect();
     Some(HowTo {
         name: &meta.title,
-        description: meta.description.as_deref().unwrap_or(""),
+        description: section.description(),
         step,
     })
 }

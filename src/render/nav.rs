@@ -6,7 +6,7 @@ use std::borrow::Cow;
 
 use serde::Serialize;
 
-use crate::model::site::{Node, Site};
+use crate::model::site::{Kind, Node, Site};
 
 /// A site of at most this many pages and sections lists every one in each page's nav.
 pub const FULL: usize = 50;
@@ -20,7 +20,7 @@ pub struct Entry<'a> {
     title: Cow<'a, str>,
     path: &'a str,
     /// `home`, `section`, `page`, or `more` (a link to the first entry of another window).
-    kind: &'static str,
+    kind: Kind,
     /// A page's place in its section; 0 for the home, sections and top-level pages.
     number: usize,
     children: Vec<Entry<'a>>,
@@ -128,38 +128,28 @@ fn list<'a>(site: &'a Site, s: usize, open: &[usize], key: Key, full: bool) -> V
 }
 
 fn entry(site: &Site, node: Node) -> Entry<'_> {
-    match node {
-        Node::Section(s) => Entry {
-            title: Cow::Borrowed(&site.sections[s].doc.meta.title),
-            path: &site.sections[s].path,
-            kind: if s == 0 { "home" } else { "section" },
-            number: 0,
-            children: Vec::new(),
-        },
-        Node::Page(p) => {
-            let page = &site.pages[p];
-            Entry {
-                title: Cow::Borrowed(&page.doc.meta.title),
-                path: &page.path,
-                kind: "page",
-                number: if page.section == 0 { 0 } else { page.position },
-                children: Vec::new(),
-            }
-        }
+    let of = site.node(node);
+    let number = match node {
+        Node::Page(p) if site.pages[p].section != 0 => site.pages[p].position,
+        _ => 0,
+    };
+    Entry {
+        title: Cow::Borrowed(of.title),
+        path: of.path,
+        kind: of.kind,
+        number,
+        children: Vec::new(),
     }
 }
 
 /// A link to the window `from..to` of a list: "Pages 21–40 of 500", to its first entry.
 fn more<'a>(site: &'a Site, children: &[Node], from: usize, to: usize) -> Entry<'a> {
-    let path = match children[from] {
-        Node::Section(s) => &site.sections[s].path,
-        Node::Page(p) => &site.pages[p].path,
-    };
+    let path = site.node(children[from]).path;
     let title = format!("Pages {}–{to} of {}", from + 1, children.len());
     Entry {
         title: Cow::Owned(title),
         path,
-        kind: "more",
+        kind: Kind::More,
         number: 0,
         children: Vec::new(),
     }

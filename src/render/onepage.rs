@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use crate::base::html::rewrite_attributes;
-use crate::model::site::{Node, Site};
+use crate::model::site::{Kind, Node, Site};
 
 #[derive(Serialize)]
 pub struct AllView<'a> {
@@ -23,7 +23,7 @@ struct Part<'a> {
     title: &'a str,
     /// The id of the part on the one page.
     anchor: String,
-    kind: &'static str,
+    kind: Kind,
     depth: usize,
     /// Its place among its section's pages (0 for sections).
     number: usize,
@@ -71,35 +71,17 @@ pub fn view(site: &Site) -> (AllView<'_>, ahash::AHashSet<String>) {
         .iter()
         .map(|&node| {
             let prefix = &anchors[path(site, node)];
-            let (title, html, kind, number, figures) = match node {
-                Node::Page(p) => {
-                    let page = &site.pages[p];
-                    let meta = &page.doc.meta;
-                    (
-                        &meta.title,
-                        &page.rendered.html,
-                        "page",
-                        page.position,
-                        &meta.figures[..],
-                    )
-                }
-                Node::Section(s) => {
-                    let section = &site.sections[s];
-                    let kind = if s == 0 { "home" } else { "section" };
-                    (
-                        &section.doc.meta.title,
-                        &section.rendered.html,
-                        kind,
-                        0,
-                        &[][..],
-                    )
-                }
+            let (number, figures) = match node {
+                Node::Page(p) => (site.pages[p].position, &site.pages[p].doc.meta.figures[..]),
+                Node::Section(_) => (0, &[][..]),
             };
+            let of = site.node(node);
+            let html = &of.rendered.html;
             tera::Value::from_serializable(&Part {
-                title,
+                title: of.title,
                 anchor: prefix.clone(),
-                kind,
-                depth: depth(site, node),
+                kind: of.kind,
+                depth: site.depth(node),
                 number,
                 content: demote(&without_self_links(&relink(
                     html, prefix, &anchors, &mut links,
@@ -113,23 +95,7 @@ pub fn view(site: &Site) -> (AllView<'_>, ahash::AHashSet<String>) {
 }
 
 fn path(site: &Site, node: Node) -> &str {
-    match node {
-        Node::Page(p) => &site.pages[p].path,
-        Node::Section(s) => &site.sections[s].path,
-    }
-}
-
-fn depth(site: &Site, node: Node) -> usize {
-    let (mut section, extra) = match node {
-        Node::Page(p) => (site.pages[p].section, 1),
-        Node::Section(s) => (s, 0),
-    };
-    let mut depth = extra;
-    while let Some(parent) = site.sections[section].parent {
-        depth += 1;
-        section = parent;
-    }
-    depth
+    site.node(node).path
 }
 
 /// Prefixes the part's ids and points its links to other parts at their place on the page;

@@ -42,16 +42,8 @@ pub fn entry(site: &Site, node: Node) -> String {
 
 /// Writes `[title, path, [[anchor, heading, text], ...]]`.
 fn write_entry(site: &Site, node: Node, out: &mut dyn Write) -> io::Result<()> {
-    let (title, path, rendered) = match node {
-        Node::Page(p) => {
-            let page = &site.pages[p];
-            (&page.doc.meta.title, &page.path, &page.rendered)
-        }
-        Node::Section(s) => {
-            let section = &site.sections[s];
-            (&section.doc.meta.title, &section.path, &section.rendered)
-        }
-    };
+    let of = site.node(node);
+    let (title, path, rendered) = (of.title, of.path, of.rendered);
     let mut head = String::with_capacity(title.len() + path.len() + 8);
     head.push('[');
     push_json_string(&mut head, title);

@@ -9,6 +9,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use tera::{Context, Kwargs, State, Tera};
 
 use crate::base::error::{Diagnostic, Error, Result};
+use crate::base::output::Fixed;
 use crate::input::config::{Config, join};
 use crate::input::content::Theme;
 use crate::model::site::{Node, Site};
@@ -26,7 +27,7 @@ pub const REQUIRED: [&str; 6] = [
 
 /// The optional template of the whole guide on one page, and where it is written.
 pub const ONE_PAGE: &str = "all.html";
-pub const ONE_PAGE_FILE: &str = "all/index.html";
+pub const ONE_PAGE_FILE: &str = Fixed::OnePage.file();
 
 /// Characters kept as they are by the `urlencode` filter (RFC 3986 unreserved).
 const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
@@ -187,36 +188,12 @@ impl Renderer {
         };
         ctx.insert_value("nav", shared.nav(site, node));
         let mut judged = ahash::AHashSet::new();
-        let (file, template, source) = match job {
-            Job::Node(i) => {
-                let node = site.reading_order[i];
-                self.node_context(config, site, shared, node, &mut ctx)?
-            }
-            Job::Tag(t, k) => {
-                let tag = &site.tags[t];
-                ctx.insert("tag", &views::tag(config, site, shared, t, k));
-                let meta = views::tag_meta(config, tag, k);
-                ctx.insert("meta", &meta.with_card(config, site, Node::Section(0)));
-                (tag.listing_file(k), "tag.html".to_string(), None)
-            }
-            Job::Tags => {
-                ctx.insert("tags", &views::tags(config, site, shared));
-                let meta = views::tags_meta(config, site);
-                ctx.insert("meta", &meta.with_card(config, site, Node::Section(0)));
-                ("tags/index.html".to_string(), "tags.html".to_string(), None)
-            }
-            Job::NotFound => {
-                let meta = views::not_found_meta(config);
-                ctx.insert("meta", &meta.with_card(config, site, Node::Section(0)));
-                ("404.html".to_string(), "404.html".to_string(), None)
-            }
-            Job::All => {
-                let (all, links) = crate::render::onepage::view(site);
-                ctx.insert("all", &all);
-                judged = links;
-                let meta = views::all_meta(config);
-                ctx.insert("meta", &meta.with_card(config, site, Node::Section(0)));
-                (ONE_PAGE_FILE.to_string(), ONE_PAGE.to_string(), None)
+        let (file, template, source) = match node {
+            Some(node) => self.node_context(config, site, shared, node, &mut ctx)?,
+            None => {
+                let (file, template) =
+                    other_context(config, site, shared, job, (&mut ctx, &mut judged));
+                (file, template.to_string(), None)
             }
         };
         let mut html = Vec::with_capacity(size_hint(site, job));
@@ -266,15 +243,53 @@ impl Renderer {
     }
 }
 
+/// Fills `ctx` for a file outside the reading order (a tag's listing, the tags, the 404
+/// page, the one-page guide); returns its file and its template.
+fn other_context(
+    config: &Config,
+    site: &Site,
+    shared: &views::Shared,
+    job: Job,
+    (ctx, judged): (&mut Context, &mut ahash::AHashSet<String>),
+) -> (String, &'static str) {
+    let home = Node::Section(0);
+    let (meta, file, template) = match job {
+        Job::Tag(t, k) => {
+            let tag = &site.tags[t];
+            ctx.insert("tag", &views::tag(config, site, shared, t, k));
+            (
+                views::tag_meta(config, tag, k),
+                tag.listing_file(k),
+                "tag.html",
+            )
+        }
+        Job::Tags => {
+            ctx.insert("tags", &views::tags(config, site, shared));
+            let file = Fixed::Tags.file().to_string();
+            (views::tags_meta(config, site), file, "tags.html")
+        }
+        Job::All => {
+            let (all, links) = crate::render::onepage::view(site);
+            ctx.insert("all", &all);
+            *judged = links;
+            (views::all_meta(config), ONE_PAGE_FILE.to_string(), ONE_PAGE)
+        }
+        // A node's job never comes here (`render_job` gives it to `node_context`).
+        Job::NotFound | Job::Node(_) => {
+            let file = Fixed::NotFound.file().to_string();
+            (views::not_found_meta(config), file, "404.html")
+        }
+    };
+    ctx.insert("meta", &meta.with_card(config, site, home));
+    (file, template)
+}
+
 /// Room for a file's HTML, so that it is allocated once: a page or section's body and 12 KiB
 /// for the layout; the one-page guide, every body; a listing can be large, so it starts at
 /// 20 KiB and grows.
 fn size_hint(site: &Site, job: Job) -> usize {
     let body = match job {
-        Job::Node(i) => match site.reading_order[i] {
-            Node::Page(p) => site.pages[p].rendered.html.len(),
-            Node::Section(s) => site.sections[s].rendered.html.len(),
-        },
+        Job::Node(i) => site.node(site.reading_order[i]).rendered.html.len(),
         Job::All => {
             let pages = site.pages.iter().map(|p| p.rendered.html.len());
             let sections = site.sections.iter().map(|s| s.rendered.html.len());

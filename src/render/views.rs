@@ -9,9 +9,10 @@ use tera::Value;
 
 use crate::base::error::{Diagnostic, Error, Result};
 use crate::base::markdown::TocEntry;
+use crate::base::output::Fixed;
 use crate::input::config::Config;
 use crate::input::content::{Date, Extra, Figure, Source};
-use crate::model::site::{Node, Page, Section, Site, Tag};
+use crate::model::site::{Kind, Node, Page, Section, Site, Tag};
 
 #[derive(Serialize)]
 pub struct ConfigView<'a> {
@@ -54,8 +55,8 @@ struct PartLink<'a> {
     title: &'a str,
     description: &'a str,
     path: &'a str,
-    /// `section` or `page`.
-    kind: &'static str,
+    /// `Section` or `Page`.
+    kind: Kind,
 }
 
 /// A tag in `site.tags`: how many pages it has, not which (those are in `tags`, given to
@@ -73,7 +74,7 @@ struct TagCount<'a> {
 struct NavItem<'a> {
     title: &'a str,
     path: &'a str,
-    kind: &'static str,
+    kind: Kind,
     depth: usize,
     number: usize,
 }
@@ -240,16 +241,12 @@ impl Shared {
     }
 
     fn link(&self, site: &Site, node: Node) -> Value {
-        let (cell, title, path) = match node {
-            Node::Page(p) => {
-                let page = &site.pages[p];
-                (self.pages.get(p), &page.doc.meta.title, &page.path)
-            }
-            Node::Section(s) => {
-                let section = &site.sections[s];
-                (self.sections.get(s), &section.doc.meta.title, &section.path)
-            }
+        let cell = match node {
+            Node::Page(p) => self.pages.get(p),
+            Node::Section(s) => self.sections.get(s),
         };
+        let of = site.node(node);
+        let (title, path) = (of.title, of.path);
         cached(cell, || Value::from_serializable(&LinkView { title, path }))
     }
 
@@ -362,7 +359,7 @@ pub struct Meta<'a> {
     image: String,
     path: String,
     permalink: String,
-    kind: &'static str,
+    kind: Kind,
     /// Structured data for search engines (JSON-LD, safe inside `<script>`), or "".
     json_ld: String,
 }
@@ -393,7 +390,7 @@ pub fn site<'a>(config: &'a Config, site: &'a Site) -> SiteView<'a> {
         .map(|n| nav_item(site, *n))
         .collect();
     let feed = match crate::render::feeds::has_dated_pages(site) {
-        true => [config.base.path.as_str(), crate::render::feeds::ATOM].concat(),
+        true => Fixed::Atom.path(&config.base.path),
         false => String::new(),
     };
     SiteView {
@@ -411,61 +408,27 @@ pub fn site<'a>(config: &'a Config, site: &'a Site) -> SiteView<'a> {
 }
 
 fn part_link(site: &Site, node: Node) -> PartLink<'_> {
-    match node {
-        Node::Section(s) => {
-            let meta = &site.sections[s].doc.meta;
-            PartLink {
-                title: &meta.title,
-                description: meta.description.as_deref().unwrap_or(""),
-                path: &site.sections[s].path,
-                kind: "section",
-            }
-        }
-        Node::Page(p) => {
-            let meta = &site.pages[p].doc.meta;
-            PartLink {
-                title: &meta.title,
-                description: meta.description.as_deref().unwrap_or(""),
-                path: &site.pages[p].path,
-                kind: "page",
-            }
-        }
+    let of = site.node(node);
+    PartLink {
+        title: of.title,
+        description: of.description,
+        path: of.path,
+        kind: of.kind,
     }
 }
 
 fn nav_item(site: &Site, node: Node) -> NavItem<'_> {
-    match node {
-        Node::Section(s) => {
-            let section = &site.sections[s];
-            NavItem {
-                title: &section.doc.meta.title,
-                path: &section.path,
-                kind: if s == 0 { "home" } else { "section" },
-                depth: depth(site, s),
-                number: 0,
-            }
-        }
-        Node::Page(p) => {
-            let page = &site.pages[p];
-            NavItem {
-                title: &page.doc.meta.title,
-                path: &page.path,
-                kind: "page",
-                depth: depth(site, page.section) + 1,
-                number: page.position,
-            }
-        }
+    let of = site.node(node);
+    NavItem {
+        title: of.title,
+        path: of.path,
+        kind: of.kind,
+        depth: site.depth(node),
+        number: match node {
+            Node::Page(p) => site.pages[p].position,
+            Node::Section(_) => 0,
+        },
     }
-}
-
-/// 0 for the home, 1 for a top-level section, and so on.
-fn depth(site: &Site, mut section: usize) -> usize {
-    let mut depth = 0;
-    while let Some(parent) = site.sections[section].parent {
-        depth += 1;
-        section = parent;
-    }
-    depth
 }
 
 fn section_summary<'a>(
@@ -477,13 +440,13 @@ fn section_summary<'a>(
         let page = &site.pages[p];
         PageLink {
             title: &page.doc.meta.title,
-            description: page.doc.meta.description.as_deref().unwrap_or(""),
+            description: page.description(),
             path: &page.path,
         }
     };
     SectionSummary {
         title: &section.doc.meta.title,
-        description: section.doc.meta.description.as_deref().unwrap_or(""),
+        description: section.description(),
         path: &section.path,
         permalink: config.base.permalink(&section.path),
         weight: section.doc.meta.weight,
@@ -500,22 +463,14 @@ fn page_summary<'a>(
     let page = &site.pages[p];
     PageSummary {
         title: &page.doc.meta.title,
-        description: page.doc.meta.description.as_deref().unwrap_or(""),
-        summary: summary(page),
+        description: page.description(),
+        summary: page.summary(),
         path: &page.path,
         permalink: config.base.permalink(&page.path),
         date: page.doc.meta.date,
         tags: shared.tags_of(site, page),
         position: page.position,
         reading_time: reading_time(page.rendered.word_count),
-    }
-}
-
-/// A page's summary: its description, else its first paragraph.
-pub(crate) fn summary(page: &Page) -> &str {
-    match &page.doc.meta.description {
-        Some(d) if !d.trim().is_empty() => d,
-        _ => &page.rendered.summary,
     }
 }
 
@@ -571,8 +526,8 @@ pub fn page<'a>(config: &'a Config, site: &'a Site, shared: &Shared, p: usize) -
     PageView {
         title: &meta.title,
         title_html: title_html(&meta.title, &meta.title_html),
-        description: meta.description.as_deref().unwrap_or(""),
-        summary: summary(page),
+        description: page.description(),
+        summary: page.summary(),
         content: &page.rendered.html,
         toc: page.rendered.toc(),
         path: &page.path,
@@ -658,7 +613,7 @@ pub fn section<'a>(
     SectionView {
         title: &section.doc.meta.title,
         title_html: title_html(&section.doc.meta.title, &section.doc.meta.title_html),
-        description: section.doc.meta.description.as_deref().unwrap_or(""),
+        description: section.description(),
         content: &section.rendered.html,
         toc: section.rendered.toc(),
         path: &section.path,
@@ -719,10 +674,10 @@ pub fn page_meta<'a>(config: &'a Config, page: &'a Page) -> Meta<'a> {
     let meta = &page.doc.meta;
     Meta {
         title: &meta.title,
-        description: summary(page),
+        description: page.summary(),
         path: page.path.clone(),
         permalink: config.base.permalink(&page.path),
-        kind: "page",
+        kind: Kind::Page,
         image: String::new(),
         json_ld: String::new(),
     }
@@ -730,13 +685,15 @@ pub fn page_meta<'a>(config: &'a Config, page: &'a Page) -> Meta<'a> {
 }
 
 pub fn section_meta<'a>(config: &'a Config, section: &'a Section) -> Meta<'a> {
-    let is_home = section.parent.is_none();
     Meta {
         title: &section.doc.meta.title,
-        description: section.doc.meta.description.as_deref().unwrap_or(""),
+        description: section.description(),
         path: section.path.clone(),
         permalink: config.base.permalink(&section.path),
-        kind: if is_home { "home" } else { "section" },
+        kind: match section.parent {
+            None => Kind::Home,
+            Some(_) => Kind::Section,
+        },
         image: String::new(),
         json_ld: String::new(),
     }
@@ -751,7 +708,7 @@ pub fn tag_meta<'a>(config: &'a Config, tag: &'a Tag, k: usize) -> Meta<'a> {
         description: "",
         permalink: config.base.permalink(&path),
         path,
-        kind: "tag",
+        kind: Kind::Tag,
         image: String::new(),
         json_ld: String::new(),
     }
@@ -764,7 +721,7 @@ pub fn tags_meta<'a>(config: &'a Config, site: &'a Site) -> Meta<'a> {
         description: "",
         path: site.tags_path.clone(),
         permalink: config.base.permalink(&site.tags_path),
-        kind: "tags",
+        kind: Kind::Tags,
         image: String::new(),
         json_ld: String::new(),
     }
@@ -772,13 +729,13 @@ pub fn tags_meta<'a>(config: &'a Config, site: &'a Site) -> Meta<'a> {
 }
 
 pub fn all_meta(config: &Config) -> Meta<'_> {
-    let path = format!("{}all/", config.base.path);
+    let path = Fixed::OnePage.path(&config.base.path);
     Meta {
         title: "The whole guide on one page",
         description: "",
         permalink: config.base.permalink(&path),
         path,
-        kind: "all",
+        kind: Kind::All,
         image: String::new(),
         json_ld: String::new(),
     }
@@ -786,13 +743,13 @@ pub fn all_meta(config: &Config) -> Meta<'_> {
 }
 
 pub fn not_found_meta(config: &Config) -> Meta<'_> {
-    let path = format!("{}404.html", config.base.path);
+    let path = Fixed::NotFound.path(&config.base.path);
     Meta {
         title: "Page not found",
         description: "",
         permalink: config.base.permalink(&path),
         path,
-        kind: "404",
+        kind: Kind::NotFound,
         image: String::new(),
         json_ld: String::new(),
     }

@@ -6,13 +6,13 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use crate::base::error::{Diagnostic, Error, Result};
+use crate::base::error::{Error, Result};
 use crate::check::links::{Checker, Scan};
-use crate::check::lint;
 use crate::input::config::{BaseUrl, Config, Overrides};
 use crate::input::content::{Content, Theme};
 use crate::model::site::{self, Node, Site};
 use crate::pipeline;
+use crate::pipeline::nodes::{Lints, SearchEntries};
 use crate::render::generated::Generated;
 use crate::render::templates::{Job, ONE_PAGE, Renderer};
 use crate::serve::cache::{self, RenderCache};
@@ -37,13 +37,10 @@ struct Last {
     /// What other pages show of each page, by `rel`: its summary (description, or first
     /// paragraph) and reading time.
     shapes: HashMap<String, Shape>,
-    /// Each node's search index entry, in reading order.
-    search: Vec<String>,
-    /// The lint's warnings about each node on its own, by `rel`.
-    lints: HashMap<String, Vec<Diagnostic>>,
-    /// The lint's warnings about titles that pages share (front matter: a partial rebuild
-    /// keeps them).
-    titles: Vec<Diagnostic>,
+    /// Each node's search index entry.
+    search: SearchEntries,
+    /// The lint's findings, each node's own redone by a partial rebuild.
+    lints: Lints,
 }
 
 impl Last {
@@ -59,9 +56,8 @@ impl Last {
             shapes,
             search,
             lints,
-            titles,
         } = self;
-        defer_drop((site, files, scans, checker, shapes, search, lints, titles));
+        defer_drop((site, files, scans, checker, shapes, search, lints));
         (content, theme)
     }
 }
@@ -156,64 +152,33 @@ impl DevBuild {
         self.render_everything(&config, content, theme)
     }
 
+    /// Assembles, lints, renders and checks the whole site, keeping what a partial rebuild
+    /// needs.
     fn render_everything(
         &mut self,
         config: &Config,
         content: Content,
         theme: Theme,
     ) -> Result<Built> {
-        let renderer = match self.renderer.take() {
-            Some(r) => r,
-            None => Renderer::new(config, &theme, pipeline::static_hashes(&theme))?,
-        };
-        let renderer = self.renderer.insert(renderer);
+        let renderer = parsed(&mut self.renderer, config, &theme)?;
         let site = pipeline::assemble(
             config,
             content.clone(),
             &theme,
             Some(&mut self.cache as &mut dyn site::RenderStore),
         )?;
-        let lints: HashMap<String, Vec<Diagnostic>> = site
-            .reading_order
-            .iter()
-            .map(|n| {
-                (
-                    rel_of(&site, *n).to_string(),
-                    lint::node_warnings(&site, *n),
-                )
-            })
-            .collect();
-        let titles = lint::duplicate_titles(&site);
-        let mut warnings = pipeline::judge_lints(config, all_lints(&lints, &titles))?;
+        let lints = Lints::of(&site);
+        let mut warnings = pipeline::judge_lints(config, lints.all())?;
         renderer.set_site(config, &site);
         let memory = Memory::default();
         // The search index is joined from the entries kept for partial rebuilds.
-        let search: Vec<String> = (site.reading_order.iter())
-            .map(|n| crate::render::search::entry(&site, *n))
-            .collect();
-        let index = crate::render::search::join(search.iter().map(String::as_str));
-        warnings.extend(pipeline::write_search_index(config, &memory, &index)?);
-        drop(index);
-        let files = pipeline::plan::output_files(config, &site, &theme);
-        let mut extras = Generated::of(config, &site);
-        extras.retain(|g| *g != Generated::SearchIndex);
-        let checker =
-            crate::check::links::Checker::new(&files, &config.base.path, &config.base.url);
-        drop(files);
-        let written = pipeline::write_site(
-            stage(config, &site, renderer, &memory),
-            &theme,
-            checker,
-            &extras,
-        )?;
+        let search = SearchEntries::of(&site);
+        warnings.extend(search.write(config, &memory)?);
+        let written = write_the_rest(stage(config, &site, renderer, &memory), &theme)?;
         warnings.extend(written.warnings);
         let files = memory.into_files();
         self.last = Some(Last {
-            shapes: site
-                .pages
-                .iter()
-                .map(|p| (p.doc.rel.clone(), shape(p)))
-                .collect(),
+            shapes: shapes_of(&site),
             search,
             site,
             content,
@@ -222,7 +187,6 @@ impl DevBuild {
             scans: written.scans,
             checker: written.checker,
             lints,
-            titles,
         });
         Ok(Built { files, warnings })
     }
@@ -252,21 +216,16 @@ impl DevBuild {
             jobs.push(Job::All);
         }
         for &i in &changed {
-            let node = site.reading_order[i];
-            last.lints.insert(
-                rel_of(site, node).to_string(),
-                lint::node_warnings(site, node),
-            );
-            last.search[i] = crate::render::search::entry(site, node);
+            last.lints.redo(site, i);
+            last.search.redo(site, i);
         }
-        let mut warnings = pipeline::judge_lints(&config, all_lints(&last.lints, &last.titles))?;
-        let index = crate::render::search::join(last.search.iter().map(String::as_str));
+        let mut warnings = pipeline::judge_lints(&config, last.lints.all())?;
         let previous = Previous {
             files: &mut last.files,
             scans: &mut last.scans,
             checker: &last.checker,
             jobs: &jobs,
-            index: &index,
+            search: &last.search,
         };
         warnings.extend(rewrite_site(&config, site, renderer, previous)?);
         let files = last.files.clone();
@@ -275,15 +234,29 @@ impl DevBuild {
     }
 }
 
-/// Every warning of the lint, sorted.
-fn all_lints(lints: &HashMap<String, Vec<Diagnostic>>, titles: &[Diagnostic]) -> Vec<Diagnostic> {
-    let mut all: Vec<Diagnostic> = titles
-        .iter()
-        .chain(lints.values().flatten())
-        .cloned()
-        .collect();
-    lint::sort(&mut all);
-    all
+/// The parsed templates in `slot`, parsed again when a change emptied it.
+fn parsed<'a>(
+    slot: &'a mut Option<Renderer>,
+    config: &Config,
+    theme: &Theme,
+) -> Result<&'a mut Renderer> {
+    let renderer = match slot.take() {
+        Some(r) => r,
+        None => Renderer::new(config, theme, pipeline::static_hashes(theme))?,
+    };
+    Ok(slot.insert(renderer))
+}
+
+/// Plans the site's files, then renders, copies and writes every one but the search index
+/// (written already) into the stage's sink, and checks every link.
+fn write_the_rest(stage: pipeline::Stage, theme: &Theme) -> Result<pipeline::Written> {
+    let pipeline::Stage { config, site, .. } = stage;
+    let files = pipeline::plan::output_files(config, site, theme);
+    let checker = Checker::new(&files, &config.base.path, &config.base.url);
+    drop(files);
+    let mut extras = Generated::of(config, site);
+    extras.retain(|g| *g != Generated::SearchIndex);
+    pipeline::write_site(stage, theme, checker, &extras)
 }
 
 /// Frees what a large site leaves behind on a thread of its own, so that the reload need
@@ -313,13 +286,16 @@ fn pages_alone(shapes: &HashMap<String, Shape>, site: &Site, rels: &[String]) ->
         .all(|p| shapes.get(&p.doc.rel) == Some(&shape(p)))
 }
 
+/// The shape of every page, by `rel`.
+fn shapes_of(site: &Site) -> HashMap<String, Shape> {
+    (site.pages.iter())
+        .map(|p| (p.doc.rel.clone(), shape(p)))
+        .collect()
+}
+
 fn shape(page: &site::Page) -> Shape {
-    let summary = match &page.doc.meta.description {
-        Some(d) if !d.trim().is_empty() => d.clone(),
-        _ => page.rendered.summary.clone(),
-    };
     Shape {
-        summary,
+        summary: page.summary().to_string(),
         reading_time: crate::render::views::reading_time(page.rendered.word_count),
     }
 }
@@ -346,13 +322,14 @@ pub struct Previous<'a> {
     pub checker: &'a Checker,
     /// What to render again.
     pub jobs: &'a [Job],
-    /// The search index, joined from its entries.
-    pub index: &'a str,
+    /// The search index's entries.
+    pub search: &'a SearchEntries,
 }
 
 /// Renders again only `jobs` of a site whose shape did not change (same pages, titles,
 /// order and summaries): their files replace those in `files`, their scans those in
-/// `scans`, and `index` becomes the search index. Every link is checked again.
+/// `scans`, and the index joined from `search` becomes the search index. Every link is
+/// checked again.
 pub fn rewrite_site(
     config: &Config,
     site: &Site,
@@ -364,12 +341,12 @@ pub fn rewrite_site(
         scans,
         checker,
         jobs,
-        index,
+        search,
     } = previous;
     let memory = Memory::default();
     let (fresh, one_page) =
         pipeline::render_into(stage(config, site, renderer, &memory), checker, jobs)?;
-    let budget = pipeline::write_search_index(config, &memory, index)?;
+    let budget = search.write(config, &memory)?;
     files.extend(memory.into_files());
     // When no re-rendered file gained or lost an id, the other files' links still hold:
     // only the re-rendered files' own links need checking.
@@ -436,13 +413,6 @@ mod tests {
                 .push(Arc::new(parse_document(&path, rel, &text).unwrap()));
         }
         site::assemble(&config, content, &[], None).unwrap()
-    }
-
-    fn shapes_of(site: &Site) -> HashMap<String, Shape> {
-        site.pages
-            .iter()
-            .map(|p| (p.doc.rel.clone(), shape(p)))
-            .collect()
     }
 
     const EDITED: &str = "s/02-b.md";

@@ -9,6 +9,7 @@ use std::sync::{Arc, RwLock};
 use percent_encoding::percent_decode_str;
 use tiny_http::{Header, Response, StatusCode};
 
+use crate::base::output::Fixed;
 use crate::serve::events::Hub;
 use crate::write::Files;
 
@@ -262,8 +263,8 @@ fn answer(url: &str, base: &str, files: &Files) -> Reply {
         Resolved::File(rel) => Reply::file(200, &rel, files),
         Resolved::Redirect(location) => Reply::text(301, "moved\n").with("Location", &location),
         Resolved::BadRequest => Reply::text(400, "bad request\n"),
-        Resolved::NotFound if files.contains_key("404.html") => {
-            Reply::file(404, "404.html", files)
+        Resolved::NotFound if files.contains_key(Fixed::NotFound.file()) => {
+            Reply::file(404, Fixed::NotFound.file(), files)
         }
         Resolved::NotFound => Reply {
             status: 404,

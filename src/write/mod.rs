@@ -8,11 +8,12 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::base::error::{Diagnostic, Error, Result};
+use crate::base::output::Fixed;
 use crate::input::config::Config;
 use crate::input::fence;
 
 /// The file that marks a folder as rekindle's output, safe to replace.
-pub const MARKER: &str = ".rekindle";
+pub const MARKER: &str = Fixed::Marker.file();
 const MARKER_TEXT: &str = "This folder is written by rekindle and replaced whole on every build.\n";
 
 /// Where the files of a build go.
