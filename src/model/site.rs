@@ -61,6 +61,8 @@ pub struct Section {
     pub children: Vec<Node>,
     /// Index in `Site::reading_order`.
     pub order: usize,
+    /// The word that counts its pages (`extra.counter`, "Step" makes "Step 2 of 4"), if any.
+    pub counter: Option<String>,
 }
 
 #[derive(Debug)]
@@ -595,6 +597,7 @@ fn new_section(
 ) -> Section {
     let dir = parent_dir(&doc.rel).to_string();
     Section {
+        counter: doc.meta.counter().map(str::to_string),
         path: dir_path(base, &dir),
         file: dir_file(&dir),
         parent: ancestor_section(&dir, dirs),
@@ -1073,7 +1076,7 @@ mod tests {
         );
         let worded = "---\ntitle: Home\nextra:\n  counter: Step\n---\n";
         let site = site_of(&[("_index.md", worded)]).unwrap();
-        assert_eq!(site.sections[0].doc.meta.counter(), Some("Step"));
+        assert_eq!(site.sections[0].counter.as_deref(), Some("Step"));
     }
 
     #[test]

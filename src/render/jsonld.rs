@@ -194,7 +194,7 @@ fn title_and_path(site: &Site, node: Node) -> (&str, &str) {
 fn how_to<'a>(config: &Config, site: &'a Site, s: usize) -> Option<HowTo<'a>> {
     let section = &site.sections[s];
     let meta = &section.doc.meta;
-    if meta.counter().is_none() || section.pages.is_empty() || section.pages.len() > MAX_STEPS {
+    if section.counter.is_none() || section.pages.is_empty() || section.pages.len() > MAX_STEPS {
         return None;
     }
     let step = (section.pages.iter())

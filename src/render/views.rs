@@ -563,7 +563,7 @@ pub fn kicker(site: &Site, p: usize) -> String {
     }
     let section = &site.sections[page.section];
     let (n, of) = (page.position.to_string(), section.pages.len().to_string());
-    let counter = section.doc.meta.counter();
+    let counter = section.counter.as_deref();
     // Joined, not formatted: every page has one.
     match counter {
         Some(counter) => [counter, " ", &n, " of ", &of].concat(),
@@ -630,7 +630,7 @@ pub fn section<'a>(
             .map(|n| shared.link(site, *n))
             .collect(),
         extra: &section.doc.meta.extra,
-        counter: section.doc.meta.counter().unwrap_or(""),
+        counter: section.counter.as_deref().unwrap_or(""),
         breadcrumbs,
         prev,
         next,
