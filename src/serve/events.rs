@@ -9,9 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chunked_transfer::Encoder;
-use tiny_http::{HTTPVersion, Header, Response, StatusCode};
-
-use crate::serve::server::Reply;
+use tiny_http::{Header, Response, StatusCode};
 
 /// How often an idle stream is sent a comment. A stream whose tab has gone is noticed when a
 /// write fails, so this bounds how long it keeps its connection and thread: one or two periods.
@@ -100,12 +98,8 @@ impl Hub {
 /// Holds one event stream open on the calling thread: the head, the greeting, then each event
 /// as it comes and a comment every `PING`, until a write fails (the tab went away) or the hub
 /// drops the stream (it stopped reading).
+/// The caller has answered a request older than HTTP/1.1, which cannot hold a stream.
 pub fn stream(request: tiny_http::Request, hub: &Hub) {
-    if *request.http_version() < HTTPVersion(1, 1) {
-        let reply = Reply::text(505, "the event stream needs HTTP/1.1\n");
-        let _ = request.respond(reply.into_response());
-        return;
-    }
     let (events, greeting) = hub.subscribe();
     let Some(mut body) = start(request) else {
         return;

@@ -9,7 +9,7 @@ use std::time::Duration;
 use tiny_http::Server;
 
 use crate::serve::events;
-use crate::serve::server::{self, Answer, Method, Shared};
+use crate::serve::server::{self, Answer, Method, Reply, Shared};
 
 /// How long one write may wait on a client that does not read; then its connection closes.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
@@ -126,7 +126,13 @@ fn respond(request: tiny_http::Request, shared: &Shared) {
         host: header("Host"),
         origin: header("Origin"),
     };
-    match server::handle(&view, shared) {
+    let answer = match server::handle(&view, shared) {
+        Answer::Events if *request.http_version() < tiny_http::HTTPVersion(1, 1) => {
+            Answer::Reply(Reply::text(505, "the event stream needs HTTP/1.1\n"))
+        }
+        answer => answer,
+    };
+    match answer {
         Answer::Reply(reply) => {
             // An error here is the client's going away; there is no one left to tell.
             let _ = request.respond(reply.into_response());
@@ -177,5 +183,32 @@ mod tests {
             stream.read_to_string(&mut answer).unwrap();
             assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
         }
+    }
+
+    /// An event stream needs HTTP/1.1 (chunked bytes): an HTTP/1.0 client is told so.
+    #[test]
+    fn an_http_1_0_event_stream_is_refused_with_505() {
+        let listener = bind(([127, 0, 0, 1], 0).into()).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let shared = Arc::new(Shared {
+            files: RwLock::new(Arc::new(Files::new())),
+            hub: Hub::new(1),
+            base: RwLock::new("/".into()),
+            allowed: Allowed::new("127.0.0.1", port),
+        });
+        std::thread::spawn(move || run(listener, shared));
+        let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let ask = format!("GET /__rekindle/livereload HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n\r\n");
+        stream.write_all(ask.as_bytes()).unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        assert!(answer.starts_with("HTTP/1.0 505 "), "{answer}");
+        assert!(
+            answer.ends_with("the event stream needs HTTP/1.1\n"),
+            "{answer}"
+        );
     }
 }
