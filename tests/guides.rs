@@ -88,6 +88,44 @@ fn a_rebuild_keeps_the_cards_whose_text_is_unchanged() {
     assert!(common::snapshot(&fresh.public()) == common::snapshot(&site.public()));
 }
 
+/// The first rebuild already keeps the cards: they come from the last build in the build
+/// dir (their modification times kept), not only from the build before it.
+#[test]
+fn the_first_rebuild_keeps_every_card_of_the_last_build() {
+    let site = Site::new("basic");
+    site.run(&["build"]).assert_ok();
+    let before = card_times(&site);
+    let bytes = common::snapshot(&site.join("public/cards"));
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    site.run(&["build"]).assert_ok();
+    assert_eq!(card_times(&site), before, "no card was drawn again");
+    assert!(common::snapshot(&site.join("public/cards")) == bytes);
+}
+
+/// A card of the build dir that is a link (here to a copy of the real card, which carries
+/// the right key) is not followed: the card is drawn anew, a plain file.
+#[cfg(unix)]
+#[test]
+fn a_linked_card_in_the_build_dir_is_not_copied_through_its_link() {
+    let site = Site::new("basic");
+    site.run(&["build"]).assert_ok();
+    let card = site.join("public/cards/index.png");
+    let outside = site.join("elsewhere.png");
+    std::fs::copy(&card, &outside).unwrap();
+    std::fs::remove_file(&card).unwrap();
+    std::os::unix::fs::symlink(&outside, &card).unwrap();
+    let outside_time = std::fs::metadata(&outside).unwrap().modified().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    site.run(&["build"]).assert_ok();
+    let meta = std::fs::symlink_metadata(&card).unwrap();
+    assert!(meta.is_file(), "a plain file, not a link");
+    assert_ne!(meta.modified().unwrap(), outside_time, "drawn anew");
+    assert_eq!(
+        std::fs::read(&card).unwrap(),
+        std::fs::read(&outside).unwrap()
+    );
+}
+
 #[test]
 fn the_lint_keeps_quiet_about_names_image_links_and_opening_paragraphs() {
     let site = Site::new("lint-kept-quiet");

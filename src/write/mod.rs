@@ -535,20 +535,50 @@ impl Staging {
     }
 }
 
+impl Staging {
+    /// Copies `rel` from the build dir (the last build) when it is a plain file of
+    /// rekindle's own output there and `same` accepts its head, keeping its modification
+    /// time: it is the file this build would write.
+    fn copy_from_last_build(&self, rel: &str, same: &dyn Fn(&[u8]) -> bool) -> bool {
+        let ours = fs::symlink_metadata(self.build_dir.join(MARKER)).is_ok_and(|m| m.is_file());
+        let path = self.build_dir.join(rel);
+        // Reached through no link: a file of the build dir, not one it points to.
+        let inside = fs::canonicalize(&path).is_ok_and(|real| real == path);
+        let plain = fs::symlink_metadata(&path).ok().filter(|m| m.is_file());
+        let (Some(meta), true, true) = (plain, ours, inside) else {
+            return false;
+        };
+        let Ok(bytes) = fs::read(&path) else {
+            return false;
+        };
+        if !same(&bytes[..bytes.len().min(256)]) || self.write(rel, &bytes).is_err() {
+            return false;
+        }
+        if let (Ok(time), Ok(file)) = (
+            meta.modified(),
+            fs::File::options()
+                .write(true)
+                .open(self.dir.path().join(rel)),
+        ) {
+            let _ = file.set_modified(time);
+        }
+        true
+    }
+}
+
 impl Sink for Staging {
     fn keep(&self, rel: &str, same: &dyn Fn(&[u8]) -> bool) -> bool {
         use std::io::Read;
-        if !self.rewrite {
-            return false;
-        }
-        let left = (self.leftovers.lock()).is_ok_and(|l| l.contains(rel));
+        let left = self.rewrite && (self.leftovers.lock()).is_ok_and(|l| l.contains(rel));
         let mut head = [0u8; 256];
         let read = fs::File::open(self.dir.path().join(rel)).and_then(|mut f| f.read(&mut head));
-        let kept = left && read.is_ok_and(|n| same(&head[..n]));
-        if kept {
+        if left && read.is_ok_and(|n| same(&head[..n])) {
             self.written(rel);
+            return true;
         }
-        kept
+        // The folder rewritten is the build before last: the last one, in the build dir,
+        // may hold the file as this build would write it.
+        self.copy_from_last_build(rel, same)
     }
 
     fn write(&self, rel: &str, bytes: &[u8]) -> Result<()> {
