@@ -508,7 +508,9 @@ impl<'a, I> Events<'a, '_, I> {
             new
         });
         for (image, written, new, at) in found {
-            let piece = pieces.iter().rev().find(|(from, _)| *from <= at);
+            let piece = (pieces.partition_point(|(from, _)| *from <= at))
+                .checked_sub(1)
+                .and_then(|i| pieces.get(i));
             let offset = piece.map_or(0, |&(from, body)| {
                 in_body(self.lines.body, body, &html[from..], at - from)
             });
