@@ -479,6 +479,11 @@ fn markdownish() -> impl Strategy<Value = String> {
         "[^1]: n\n",
         "<div>",
         "</div>",
+        "<a href=\"b.md#y\">",
+        "<img\n  src='img.png' alt=x>",
+        "<a href=../_index.md>",
+        "```rust,editable\n",
+        "```{.python x=1}\n",
         "<!--",
         "-->",
         "\r\n",
@@ -516,15 +521,18 @@ fn small_index(base: &str) -> LinkIndex {
 
 #[test]
 fn arbitrary_markdown_renders_with_unique_ids_and_links_inside_the_body() {
+    let highlighter = std::sync::Arc::new(rekindle::base::highlight::Highlighter::new());
     proptest!(config(256), |(
         body in markdownish(),
         dir in select(vec!["", "guide", "guide/deep"]),
         base in select(vec!["/", "/repo/"]),
         smart in any::<bool>(),
         anchors in any::<bool>(),
+        colour in any::<bool>(),
     )| {
         let index = small_index(base);
-        let opts = Options { smart_punctuation: smart, heading_anchors: anchors, highlighter: None };
+        let highlighter = colour.then(|| std::sync::Arc::clone(&highlighter));
+        let opts = Options { smart_punctuation: smart, heading_anchors: anchors, highlighter };
         let rendered = markdown::render(&body, &opts, &|dest| rewrite_link(dest, dir, &index, base));
         let mut ids = HashSet::new();
         for h in &rendered.headings {
