@@ -530,3 +530,18 @@ fn a_mistyped_anchor_gets_a_suggestion() {
 ",
     );
 }
+
+/// A `.md` link to nothing names the content file it most likely meant: the nearest path,
+/// or, for mdBook's `README.md`, the folder's `_index.md`.
+#[test]
+fn a_mistyped_md_link_names_the_file_it_likely_meant() {
+    assert_case_fails(
+        "mistyped-md-link",
+        "error: content/guide/02-second.md:9:9: broken link `01-frist.md`: there is no such content file; did you mean `01-first.md`?
+  = help: link to a page with the path of its .md file relative to this file, e.g. `../steps/01-accept.md`
+error: content/guide/02-second.md:9:49: broken link `README.md`: there is no such content file; did you mean `_index.md`?
+  = help: a section's own page is its `_index.md` (where mdBook has README.md and Hugo has _index.md or index.md)
+2 errors
+",
+    );
+}

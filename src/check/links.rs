@@ -9,7 +9,7 @@ use percent_encoding::percent_decode_str;
 
 use crate::base::error::{Diagnostic, Error, Result};
 use crate::base::markdown::Link;
-use crate::model::site::{Node, is_external};
+use crate::model::site::{Node, Site, is_external};
 
 /// What one rendered HTML file links to and which ids it defines.
 #[derive(Debug, Default)]
@@ -37,6 +37,8 @@ pub struct Origin<'a> {
     pub rel: &'a str,
     /// The drafts left out of the build, by content-relative path, sorted.
     pub drafts: &'a [String],
+    /// The site, to suggest the content file a broken `.md` link may have meant.
+    pub site: Option<&'a Site>,
 }
 
 /// Judges links against every file of the site. Built once per build from the list of
@@ -355,11 +357,55 @@ fn explain(origin: &Origin, l: &Link, problem: Problem) -> (String, String) {
             format!("broken link `{written}`: `{target}` is a draft (`draft: true`), left out of this build"),
             "build with `--drafts` to include drafts, or remove `draft: true` from it when it is ready".into(),
         ),
-        _ => (
-            format!("broken link `{written}`: there is no such content file"),
-            "link to a page with the path of its .md file relative to this file, e.g. `../steps/01-accept.md`".into(),
-        ),
+        target => {
+            let meant = target.and_then(|t| meant(origin.site?, &t)).map(|m| relative(dir, m));
+            let msg = format!("broken link `{written}`: there is no such content file");
+            let msg = match &meant {
+                Some(m) => format!("{msg}; did you mean `{m}`?"),
+                None => msg,
+            };
+            let hint = match meant {
+                Some(m) if m.ends_with("_index.md") => {
+                    "a section's own page is its `_index.md` (where mdBook has README.md and Hugo has _index.md or index.md)"
+                }
+                _ => {
+                    "link to a page with the path of its .md file relative to this file, e.g. `../steps/01-accept.md`"
+                }
+            };
+            (msg, hint.into())
+        }
     }
+}
+
+/// The content file a link to the missing `target` most likely meant: the folder's
+/// `_index.md` for a `README.md` or `index.md`, else the path most like it.
+fn meant<'s>(site: &'s Site, target: &str) -> Option<&'s str> {
+    let docs = (site.sections.iter().map(|s| s.doc.rel.as_str()))
+        .chain(site.pages.iter().map(|p| p.doc.rel.as_str()));
+    let (dir, name) = target.rsplit_once('/').unwrap_or(("", target));
+    if matches!(name.to_ascii_lowercase().as_str(), "readme.md" | "index.md") {
+        let index = match dir {
+            "" => "_index.md".to_string(),
+            dir => format!("{dir}/_index.md"),
+        };
+        return docs.clone().find(|d| *d == index);
+    }
+    docs.map(|d| (strsim::normalized_levenshtein(d, target), d))
+        .filter(|(likeness, _)| *likeness >= 0.7)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, d)| d)
+}
+
+/// `to` (relative to the content folder) as a link from a file in the folder `from`.
+fn relative(from: &str, to: &str) -> String {
+    let from: Vec<&str> = from.split('/').filter(|p| !p.is_empty()).collect();
+    let to: Vec<&str> = to.split('/').collect();
+    let shared = (from.iter().zip(&to)).take_while(|(a, b)| a == b).count();
+    let up = vec![".."; from.len() - shared];
+    up.into_iter()
+        .chain(to[shared..].iter().copied())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 #[cfg(test)]
@@ -418,6 +464,15 @@ mod tests {
         ] {
             assert!(!is_external(link), "{link}");
         }
+    }
+
+    #[test]
+    fn a_content_path_is_written_relative_to_the_linking_folder() {
+        assert_eq!(relative("", "guide/01-a.md"), "guide/01-a.md");
+        assert_eq!(relative("guide", "guide/01-a.md"), "01-a.md");
+        assert_eq!(relative("guide/deep", "guide/01-a.md"), "../01-a.md");
+        assert_eq!(relative("a/b", "c/_index.md"), "../../c/_index.md");
+        assert_eq!(relative("guide", "_index.md"), "../_index.md");
     }
 
     #[test]

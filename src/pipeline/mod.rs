@@ -435,6 +435,7 @@ pub fn origin<'a>(site: &'a Site, scan: &Scan, templates_dir: &Path) -> Origin<'
         body_line: node.body_line,
         rel: node.rel,
         drafts: &site.drafts,
+        site: Some(site),
     }
 }
 
