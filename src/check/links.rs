@@ -378,7 +378,8 @@ fn explain(origin: &Origin, l: &Link, problem: Problem) -> (String, String) {
 }
 
 /// The content file a link to the missing `target` most likely meant: the folder's
-/// `_index.md` for a `README.md` or `index.md`, else the path most like it.
+/// `_index.md` for a `README.md` or `index.md`, else a file of the same folder whose name is
+/// at least 70% like it, else a file of the same name in another folder.
 fn meant<'s>(site: &'s Site, target: &str) -> Option<&'s str> {
     let docs = (site.sections.iter().map(|s| s.doc.rel.as_str()))
         .chain(site.pages.iter().map(|p| p.doc.rel.as_str()));
@@ -390,7 +391,16 @@ fn meant<'s>(site: &'s Site, target: &str) -> Option<&'s str> {
         };
         return docs.clone().find(|d| *d == index);
     }
-    docs.map(|d| (strsim::normalized_levenshtein(d, target), d))
+    // A file of the same folder with a name like it, or one of the same name elsewhere.
+    let likeness = |doc: &str| {
+        let (doc_dir, doc_name) = doc.rsplit_once('/').unwrap_or(("", doc));
+        match (doc_dir == dir, doc_name == name) {
+            (true, _) => strsim::normalized_levenshtein(doc_name, name),
+            (false, true) => 0.75,
+            (false, false) => 0.0,
+        }
+    };
+    docs.map(|d| (likeness(d), d))
         .filter(|(likeness, _)| *likeness >= 0.7)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, d)| d)
