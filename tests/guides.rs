@@ -218,8 +218,8 @@ fn an_alias_that_is_a_page_s_url_is_an_error_naming_both() {
     assert_eq!(run.code, 1);
     assert_eq!(
         run.stderr,
-        "error: content/guide/01-first.md: this file and content/guide/02-second.md both map to the same output `guide/second/index.html`
-  = help: give one of them another file name or a `slug`
+        "error: content/guide/01-first.md: an alias of this file leads to `guide/second/index.html`, which content/guide/02-second.md writes too
+  = help: remove that alias: an old URL can lead to one page only
 "
     );
 }
@@ -530,4 +530,34 @@ fn code_is_highlighted_and_the_highlighter_loads_only_when_needed() {
         "{page}"
     );
     assert!(page.contains("<code>no language here\n</code>"), "{page}");
+}
+
+/// A section may have aliases too, as Hugo's sections do: each old URL gets a redirect page.
+#[test]
+fn a_section_s_aliases_write_redirect_pages() {
+    let site = Site::new("section-aliases");
+    site.run(&["build"]).assert_ok();
+    for file in ["old-guide/index.html", "docs/guide.html"] {
+        let page = site.read(&format!("public/{file}"));
+        assert!(
+            page.contains("<meta http-equiv=\"refresh\" content=\"0; url=/guide/guide/\">"),
+            "{file}: {page}"
+        );
+        assert!(page.contains("<title>Moved: The guide</title>"), "{page}");
+    }
+    let sitemap = site.read("public/sitemap.xml");
+    assert!(!sitemap.contains("old-guide"), "{sitemap}");
+    let section = site.read("content/guide/_index.md");
+    site.write(
+        "content/guide/_index.md",
+        section.replace("[/old-guide/, /docs/guide.html]", "[/guide/first/]"),
+    );
+    let run = site.run(&["build"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("content/guide/_index.md")
+            && run.stderr.contains("guide/first/index.html"),
+        "{}",
+        run.stderr
+    );
 }

@@ -215,7 +215,21 @@ impl Checker {
         } else if self.paths.contains(format!("{target}/").as_str()) {
             Target::Found(Cow::Owned(format!("{target}/")), fragment)
         } else {
-            Target::Broken(format!("no page or file at `{target}`"))
+            let problem = format!("no page or file at `{target}`");
+            // A path from the server's root that misses the site's base path (a project site
+            // on GitHub Pages lives under `/repo/`).
+            let based = [self.base_path.as_str(), target.trim_start_matches('/')].concat();
+            let under = index_dir(&based).unwrap_or(&based);
+            if self.base_path != "/"
+                && !target.starts_with(self.base_path.as_str())
+                && self.paths.contains(under)
+            {
+                return Target::Broken(format!(
+                    "{problem}; did you mean `{based}`? The site lives under `{}`",
+                    self.base_path
+                ));
+            }
+            Target::Broken(problem)
         }
     }
 }
@@ -483,6 +497,27 @@ mod tests {
         assert_eq!(relative("guide/deep", "guide/01-a.md"), "../01-a.md");
         assert_eq!(relative("a/b", "c/_index.md"), "../../c/_index.md");
         assert_eq!(relative("guide", "_index.md"), "../_index.md");
+    }
+
+    #[test]
+    fn a_path_from_the_root_without_the_base_path_is_told_so() {
+        let files = vec!["index.html".to_string(), "steps/a/index.html".to_string()];
+        let checker = Checker::new(&files, "/g/", "https://x.io/g/");
+        let scans = [scan_of("index.html", &["/steps/a/", "/nope/"], &[])];
+        let text = checker
+            .check(&scans, &|_| Origin::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            text.contains(
+                "no page or file at `/steps/a/`; did you mean `/g/steps/a/`? The site lives under `/g/`"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("no page or file at `/nope/`\n"),
+            "no suggestion where there is none: {text}"
+        );
     }
 
     #[test]

@@ -190,6 +190,9 @@ pub struct SectionMeta {
     pub sort_by: SortBy,
     #[serde(default)]
     pub page_template: Option<String>,
+    /// Old URLs (`/old/path/`) that redirect here.
+    #[serde(default)]
+    pub aliases: Vec<String>,
     #[serde(default)]
     pub extra: Extra,
 }

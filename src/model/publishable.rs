@@ -17,11 +17,12 @@ pub fn problems(
     for doc in sections {
         errors.extend(empty_title(doc, &doc.meta.title));
         errors.extend(counter(doc));
+        errors.extend(aliases(doc, &doc.meta.aliases));
     }
     for doc in pages {
         errors.extend(empty_title(doc, &doc.meta.title));
         errors.extend(figure_values(doc));
-        errors.extend(aliases(doc));
+        errors.extend(aliases(doc, &doc.meta.aliases));
     }
     errors
 }
@@ -147,9 +148,9 @@ fn figure_values(doc: &Document<PageMeta>) -> Vec<Error> {
 
 /// Aliases that cannot be an old URL of this site: each must be a path from the site's
 /// root (`/old/path/`), without `.` or `..` parts, in characters a URL carries as written.
-fn aliases(doc: &Document<PageMeta>) -> Vec<Error> {
+fn aliases<M>(doc: &Document<M>, aliases: &[String]) -> Vec<Error> {
     let mut errors = Vec::new();
-    for alias in &doc.meta.aliases {
+    for alias in aliases {
         let parts = alias.trim_start_matches('/').split('/');
         let why = if !alias.starts_with('/') {
             Some("does not start with `/`")

@@ -63,6 +63,8 @@ pub struct Section {
     pub order: usize,
     /// The word that counts its pages (`extra.counter`, "Step" makes "Step 2 of 4"), if any.
     pub counter: Option<String>,
+    /// The files of its aliases' redirect pages (`old/path/index.html`).
+    pub aliases: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -132,6 +134,8 @@ pub struct NodeRef<'a> {
     pub order: usize,
     /// `Home`, `Section` or `Page`.
     pub kind: Kind,
+    /// The files of its aliases' redirect pages.
+    pub aliases: &'a [String],
 }
 
 #[derive(Debug)]
@@ -221,6 +225,7 @@ impl Site {
                     body_line: page.doc.body_line,
                     order: page.order,
                     kind: Kind::Page,
+                    aliases: &page.aliases,
                 }
             }
             Node::Section(s) => {
@@ -236,6 +241,7 @@ impl Site {
                     body_line: section.doc.body_line,
                     order: section.order,
                     kind: Site::section_kind(s),
+                    aliases: &section.aliases,
                 }
             }
         }
@@ -346,9 +352,10 @@ fn claim_generated(
             files.claim(&file, &PathBuf::from(format!("tag `{}`", t.name)))?;
         }
     }
-    for page in &site.pages {
-        for alias in &page.aliases {
-            files.claim(alias, &page.doc.path)?;
+    for &node in &site.reading_order {
+        let node = site.node(node);
+        for alias in node.aliases {
+            files.claim_alias(alias, node.source)?;
         }
     }
     for asset in assets {
@@ -388,6 +395,21 @@ impl FileMap {
         }
         self.0.insert(file.to_string(), source.to_path_buf());
         Ok(())
+    }
+
+    /// Claims the redirect page of an alias of `source`, with advice of its own on a clash.
+    pub fn claim_alias(&mut self, file: &str, source: &std::path::Path) -> Result<()> {
+        if let Some(first) = self.0.get(file) {
+            let msg = format!(
+                "an alias of this file leads to `{file}`, which {} writes too",
+                first.display()
+            );
+            let hint = "remove that alias: an old URL can lead to one page only";
+            return Err(Error::Content(
+                Diagnostic::file(source, msg).with_hint(hint),
+            ));
+        }
+        self.claim(file, source)
     }
 }
 
@@ -598,6 +620,7 @@ fn new_section(
     let dir = parent_dir(&doc.rel).to_string();
     Section {
         counter: doc.meta.counter().map(str::to_string),
+        aliases: alias_files(&doc.meta.aliases),
         path: dir_path(base, &dir),
         file: dir_file(&dir),
         parent: ancestor_section(&dir, dirs),
@@ -610,6 +633,13 @@ fn new_section(
     }
 }
 
+/// The files of the redirect pages of `aliases`.
+fn alias_files(aliases: &[String]) -> Vec<String> {
+    (aliases.iter())
+        .map(|a| crate::model::publishable::alias_file(a))
+        .collect()
+}
+
 fn new_page(
     base: &str,
     doc: Arc<Document<PageMeta>>,
@@ -617,11 +647,8 @@ fn new_page(
     section: usize,
 ) -> Page {
     let url_dir = page_dir(&doc);
-    let aliases = (doc.meta.aliases.iter())
-        .map(|a| crate::model::publishable::alias_file(a))
-        .collect();
     Page {
-        aliases,
+        aliases: alias_files(&doc.meta.aliases),
         path: dir_path(base, &url_dir),
         file: dir_file(&url_dir),
         doc,

@@ -301,9 +301,13 @@ fn write_the_rest(
     for (asset, bytes) in &theme.statics {
         sink.write(&asset.rel, bytes)?;
     }
-    for page in site.pages.iter().filter(|p| !p.aliases.is_empty()) {
-        let html = redirect::page(config, page);
-        for alias in &page.aliases {
+    for &node in &site.reading_order {
+        let node = site.node(node);
+        if node.aliases.is_empty() {
+            continue;
+        }
+        let html = redirect::page(config, node.path, node.title);
+        for alias in node.aliases {
             sink.write(alias, html.as_bytes())?;
         }
     }

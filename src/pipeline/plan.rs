@@ -15,7 +15,8 @@ pub fn output_files(config: &Config, site: &Site, theme: &Theme) -> Vec<String> 
         files.push(templates::ONE_PAGE_FILE.to_string());
     }
     files.extend(card_files(config, site));
-    files.extend(site.pages.iter().flat_map(|p| p.aliases.iter().cloned()));
+    let aliases = site.reading_order.iter().map(|&n| site.node(n).aliases);
+    files.extend(aliases.flatten().cloned());
     files
 }
 

@@ -1,17 +1,16 @@
-//! The redirect page written at each alias of a page (`aliases: [/old/path/]`): GitHub Pages
+//! The redirect page written at each alias of a page or section (`aliases: [/old/path/]`): GitHub Pages
 //! has no server redirects, so a renamed page keeps its old URL with a page that sends the
 //! reader on and tells search engines where the page now lives.
 
 use crate::base::escape;
 use crate::input::config::Config;
-use crate::model::site::Page;
-
-/// The HTML of a redirect to `page`: a canonical link, an immediate refresh, `noindex`, and
-/// a link for a reader whose browser does not follow the refresh.
-pub fn page(config: &Config, page: &Page) -> String {
-    let to = escape::html(&page.path);
-    let canonical = escape::html(&config.base.permalink(&page.path));
-    let title = escape::html(&page.doc.meta.title);
+/// The HTML of a redirect to the page at URL path `path`, titled `title`: a canonical link,
+/// an immediate refresh, `noindex`, and a link for a reader whose browser does not follow
+/// the refresh.
+pub fn page(config: &Config, path: &str, title: &str) -> String {
+    let to = escape::html(path);
+    let canonical = escape::html(&config.base.permalink(path));
+    let title = escape::html(title);
     let lang = escape::html(&config.language);
     format!(
         "<!doctype html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n\
