@@ -584,6 +584,17 @@ fn free_bodies<M>(docs: &mut [Arc<Document<M>>]) {
     }
 }
 
+/// What to do about a page in a folder without `_index.md`. Hugo's page bundles put a
+/// page in `name/index.md` beside its pictures: here that is a section's `_index.md`.
+fn not_a_section_hint(rel: &str, dir: &str) -> String {
+    if rel.ends_with("/index.md") {
+        return format!(
+            "rekindle has no page bundles: rename it `{dir}/_index.md` to make the folder a section (its pictures stay beside it)"
+        );
+    }
+    format!("add `{dir}/_index.md` with a `title` to make it one")
+}
+
 /// The section of each page (the `_index.md` of its folder), and each statistic's source:
 /// every problem at once.
 fn sections_of_pages(
@@ -598,9 +609,7 @@ fn sections_of_pages(
             Some(&s) => sections.push(s),
             None => errors.push(Error::Content(
                 Diagnostic::file(&p.path, format!("the folder `{dir}` is not a section"))
-                    .with_hint(format!(
-                        "add `{dir}/_index.md` with a `title` to make it one"
-                    )),
+                    .with_hint(not_a_section_hint(&p.rel, dir)),
             )),
         }
     }
@@ -1115,5 +1124,24 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(err.contains("the folder `loose` is not a section"), "{err}");
+        assert!(
+            err.contains("add `loose/_index.md` with a `title`"),
+            "{err}"
+        );
+    }
+
+    /// A Hugo page bundle (`name/index.md`) is told how to become a section.
+    #[test]
+    fn a_page_bundle_is_told_to_become_a_section() {
+        let err = site_of(&[
+            ("_index.md", &doc("Home", "")),
+            ("bundle/index.md", &doc("B", "")),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("rekindle has no page bundles: rename it `bundle/_index.md`"),
+            "{err}"
+        );
     }
 }
