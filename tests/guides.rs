@@ -218,7 +218,7 @@ fn an_alias_that_is_a_page_s_url_is_an_error_naming_both() {
     assert_eq!(run.code, 1);
     assert_eq!(
         run.stderr,
-        "error: content/guide/01-first.md: an alias of this file leads to `guide/second/index.html`, which content/guide/02-second.md writes too
+        "error: content/guide/01-first.md:8:1: an alias of this file leads to `guide/second/index.html`, which content/guide/02-second.md writes too
   = help: remove that alias: an old URL can lead to one page only
 "
     );

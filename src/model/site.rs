@@ -353,9 +353,14 @@ fn claim_generated(
         }
     }
     for &node in &site.reading_order {
+        // The `aliases:` line, looked up only for a clash.
+        let line = || match node {
+            Node::Page(p) => site.pages[p].doc.line_of("aliases"),
+            Node::Section(s) => site.sections[s].doc.line_of("aliases"),
+        };
         let node = site.node(node);
         for alias in node.aliases {
-            files.claim_alias(alias, node.source)?;
+            files.claim_alias(alias, (node.source, &line))?;
         }
     }
     for asset in assets {
@@ -397,8 +402,13 @@ impl FileMap {
         Ok(())
     }
 
-    /// Claims the redirect page of an alias of `source`, with advice of its own on a clash.
-    pub fn claim_alias(&mut self, file: &str, source: &std::path::Path) -> Result<()> {
+    /// Claims the redirect page of an alias of `source`, with advice of its own on a clash;
+    /// `line` gives the line of the source's `aliases:`.
+    pub fn claim_alias(
+        &mut self,
+        file: &str,
+        (source, line): (&std::path::Path, &dyn Fn() -> usize),
+    ) -> Result<()> {
         if let Some(first) = self.0.get(file) {
             let msg = format!(
                 "an alias of this file leads to `{file}`, which {} writes too",
@@ -406,7 +416,7 @@ impl FileMap {
             );
             let hint = "remove that alias: an old URL can lead to one page only";
             return Err(Error::Content(
-                Diagnostic::file(source, msg).with_hint(hint),
+                Diagnostic::at(source, line(), 1, msg).with_hint(hint),
             ));
         }
         self.claim(file, source)
