@@ -492,7 +492,11 @@ fn a_broken_link_in_raw_html_is_reported_once_at_its_line() {
   = help: a path is read from this file's folder: link to a page by its .md file, to a picture by its file in the content folder
 error: content/guide/02-second.md:14:18: broken link `01-first.md#no-such`: `/guide/guide/first/` has no anchor `#no-such`
   = help: an anchor is the id of a heading on the target page: `## What's new` has `#whats-new`
-2 errors
+error: content/guide/02-second.md:16:63: broken link `missing.png`: no page or file at `/guide/guide/missing.png`
+  = help: a path is read from this file's folder: link to a page by its .md file, to a picture by its file in the content folder
+error: content/guide/02-second.md:16:79: broken link `missing@2x.png`: no page or file at `/guide/guide/missing@2x.png`
+  = help: a path is read from this file's folder: link to a page by its .md file, to a picture by its file in the content folder
+4 errors
 ",
     );
 }

@@ -300,7 +300,7 @@ fn raw_html_links_are_rewritten_like_markdown_links() {
     site.run(&["build"]).assert_ok();
     let page = site.read("public/guide/second/index.html");
     for expected in [
-        "<img alt=\"The fixture's diagram\"\n       src=\"/guide/guide/diagram.svg\">",
+        "<img alt=\"The fixture's diagram\"\n       srcset=\"/guide/guide/diagram.svg 1x, /guide/guide/diagram.svg 2x\"\n       src=\"/guide/guide/diagram.svg\">",
         "<a href=\"/guide/guide/first/#face-reality\">first page</a>",
         "<a href=\"/guide/guide/first/\">the first page</a>",
         "<a href=\"#second-point\">up</a>",

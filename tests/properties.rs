@@ -482,6 +482,7 @@ fn markdownish() -> impl Strategy<Value = String> {
         "<a href=\"b.md#y\">",
         "<img\n  src='img.png' alt=x>",
         "<a href=../_index.md>",
+        "<img srcset=\"img.png 1x, b.md 2x,c.png\" alt=\"\">",
         "```rust,editable\n",
         "```{.python x=1}\n",
         "<!--",

@@ -1,5 +1,5 @@
-//! Scanning rendered HTML: the `href`, `src` and `id` values of its tags (skipping comments,
-//! scripts and styles), and rewriting `href`/`src` values in place.
+//! Scanning rendered HTML: the `href`, `src`, `srcset` and `id` values of its tags (skipping
+//! comments, scripts and styles), and rewriting `href`/`src`/`srcset` values in place.
 
 use std::borrow::Cow;
 
@@ -8,14 +8,49 @@ use std::borrow::Cow;
 pub fn scan(html: &str) -> (Vec<Cow<'_, str>>, Vec<String>) {
     let mut links = Vec::new();
     let mut ids = Vec::new();
-    walk(html, &mut |attr, value| {
-        if attr == "id" {
-            ids.push(decode_entities(value).into_owned());
-        } else {
-            links.push(decode_entities(value));
+    walk(html, &mut |attr, value| match attr {
+        "id" => ids.push(decode_entities(value).into_owned()),
+        "srcset" => {
+            let value = decode_entities(value);
+            let urls = srcset_urls(&value).into_iter();
+            links.extend(urls.map(|(_, url)| Cow::Owned(url.to_string())));
         }
+        _ => links.push(decode_entities(value)),
     });
     (links, ids)
+}
+
+/// The URLs of a `srcset` value (`a.png 1x, b.png 2x`), each with its byte offset in it,
+/// read as HTML reads them: a URL runs to whitespace (it may hold a comma), and its
+/// descriptors to the next comma. A `data:` URL is left out.
+pub fn srcset_urls(value: &str) -> Vec<(usize, &str)> {
+    let bytes = value.as_bytes();
+    let mut urls = Vec::new();
+    let mut at = 0;
+    while at < bytes.len() {
+        at = skip(bytes, at, |b| b.is_ascii_whitespace() || b == b',');
+        let start = at;
+        at = skip(bytes, at, |b| !b.is_ascii_whitespace());
+        let url = value[start..at].trim_end_matches(',');
+        if !url.is_empty() && !url.starts_with("data:") {
+            urls.push((start, url));
+        }
+        if url.len() < at - start {
+            continue; // It ended with a comma: no descriptors.
+        }
+        // Its descriptors, up to a comma outside parentheses.
+        let mut depth = 0usize;
+        while let Some(&b) = bytes.get(at) {
+            at += 1;
+            match b {
+                b'(' => depth += 1,
+                b')' => depth = depth.saturating_sub(1),
+                b',' if depth == 0 => break,
+                _ => {}
+            }
+        }
+    }
+    urls
 }
 
 /// Rewrites the `href`, `src` and `id` values for which `change` (given the attribute name
@@ -161,6 +196,7 @@ fn wanted_attribute(name: &[u8]) -> Option<&'static str> {
         4 => "href",
         3 => "src",
         2 => "id",
+        6 => "srcset",
         _ => return None,
     };
     name.eq_ignore_ascii_case(wanted.as_bytes())
@@ -213,6 +249,16 @@ mod tests {
             matches!(scan("<a href=\"/plain/\">").0[0], Cow::Borrowed(_)),
             "a value without a reference is borrowed"
         );
+    }
+
+    #[test]
+    fn srcset_gives_each_of_its_urls() {
+        assert_eq!(
+            srcset_urls("a.png, b.png 2x,c.png 300w , data:image/png;base64,xx 1x"),
+            vec![(0, "a.png"), (7, "b.png"), (16, "c.png")]
+        );
+        let (links, _) = scan("<img srcset=\"a.png 1x, b&amp;c.png 2x\" src=d.png>");
+        assert_eq!(links, vec!["a.png", "b&c.png", "d.png"]);
     }
 
     #[test]

@@ -503,6 +503,9 @@ impl<'a, I> Events<'a, '_, I> {
         let rewrite = self.rewrite;
         let mut found = Vec::new();
         let out = crate::base::html::rewrite_links(&html, &mut |attr, value, at| {
+            if attr == "srcset" {
+                return rewrite_srcset(value, at, &mut found, rewrite);
+            }
             let new = rewrite(value);
             found.push((attr == "src", value.to_string(), new.clone(), at));
             new
@@ -701,6 +704,35 @@ fn block(ev: Event<'_>) -> Event<'_> {
         Event::End(TagEnd::CodeBlock) => Event::Html(CowStr::from("</code></pre>\n")),
         ev => ev,
     }
+}
+
+/// A raw link found in an attribute: whether it is an image's, as written, as rewritten
+/// (None: kept), and its offset in the HTML.
+type RawLink = (bool, String, Option<String>, usize);
+
+/// Rewrites each URL of a `srcset` value at offset `at` (`a.png 1x, b.png 2x`), recording
+/// each in `found`; None when none changed.
+fn rewrite_srcset(
+    value: &str,
+    at: usize,
+    found: &mut Vec<RawLink>,
+    rewrite: &dyn Fn(&str) -> Option<String>,
+) -> Option<String> {
+    let mut out = String::with_capacity(value.len() + 16);
+    let mut copied = 0;
+    for (offset, url) in crate::base::html::srcset_urls(value) {
+        let new = rewrite(url);
+        found.push((true, url.to_string(), new.clone(), at + offset));
+        if let Some(new) = new {
+            out.push_str(&value[copied..offset]);
+            out.push_str(&new);
+            copied = offset + url.len();
+        }
+    }
+    (copied > 0).then(|| {
+        out.push_str(&value[copied..]);
+        out
+    })
 }
 
 /// The offset in `body` of the byte at `at` in `text`, the text of an event that starts at
@@ -1266,6 +1298,19 @@ mod tests {
         );
         assert!(r.html.contains("<img src=\"p.png\" alt=\"i\" />"));
         assert!(r.html.contains("href=\"one.html\""));
+    }
+
+    #[test]
+    fn a_raw_srcset_has_each_url_rewritten_and_located() {
+        let body = "<picture><source srcset=\"a.png 1x, b.png 2x\"><img src=\"a.png\" alt=\"x\"></picture>\n";
+        let r = render(body, &PLAIN, &|d| Some(format!("/g/{d}")));
+        assert!(
+            r.html.contains("srcset=\"/g/a.png 1x, /g/b.png 2x\""),
+            "{}",
+            r.html
+        );
+        let got: Vec<(&str, usize)> = (r.links.iter()).map(|l| (l.dest.as_str(), l.col)).collect();
+        assert_eq!(got, [("/g/a.png", 26), ("/g/b.png", 36), ("/g/a.png", 56)]);
     }
 
     #[test]

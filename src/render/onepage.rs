@@ -110,6 +110,11 @@ fn relink(
         let new = match attr {
             "id" => return Some(format!("{prefix}--{value}")),
             "href" => inside(value, prefix, anchors),
+            "srcset" => {
+                let urls = crate::base::html::srcset_urls(value).into_iter();
+                links.extend(urls.map(|(_, url)| url.to_string()));
+                return None;
+            }
             _ => None,
         };
         links.insert(new.clone().unwrap_or_else(|| value.to_string()));
