@@ -3,33 +3,49 @@
 
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, Tag, TagEnd};
 
-use super::events::Events;
+use crate::base::highlight::Highlighter;
 
-impl<'a, I> Events<'a, '_, I> {
-    /// Gathers the text of a fenced code block with a language, to highlight it whole at
-    /// its end (pulldown-cmark gives it in pieces); None while the text is held back.
-    pub(super) fn gather_code(&mut self, ev: Event<'a>) -> Option<Event<'a>> {
-        match (&mut self.code, ev) {
+/// Fenced code with a language, gathered whole to be highlighted at its end (pulldown-cmark
+/// hands it over in pieces).
+pub(super) struct Code<'h> {
+    highlighter: Option<&'h Highlighter>,
+    /// The language and the text so far of the block being gathered.
+    open: Option<(String, String)>,
+}
+
+impl<'h> Code<'h> {
+    pub(super) fn new(highlighter: Option<&'h Highlighter>) -> Self {
+        Code {
+            highlighter,
+            open: None,
+        }
+    }
+
+    /// Takes one event: gives back the event to pass on now (None while the code is held
+    /// back) and, at the block's end, the event to pass on after it.
+    pub(super) fn gather<'a>(&mut self, ev: Event<'a>) -> (Option<Event<'a>>, Option<Event<'a>>) {
+        match (&mut self.open, ev) {
             (None, Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))))
                 if self.highlighter.is_some() && !fence_language(&info).is_empty() =>
             {
-                self.code = Some((fence_language(&info).to_string(), String::new()));
-                Some(Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))))
+                self.open = Some((fence_language(&info).to_string(), String::new()));
+                let start = Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info)));
+                (Some(start), None)
             }
             (Some((_, text)), Event::Text(t)) => {
                 text.push_str(&t);
-                None
+                (None, None)
             }
             (Some(_), Event::End(TagEnd::CodeBlock)) => {
-                let (lang, text) = self.code.take().unwrap_or_default();
+                let (lang, text) = self.open.take().unwrap_or_default();
                 let coloured = self.highlighter.and_then(|h| h.code(&lang, &text));
-                self.queue.push_back(block(Event::End(TagEnd::CodeBlock)));
-                Some(match coloured {
+                let code = match coloured {
                     Some(html) => Event::Html(CowStr::from(html)),
                     None => Event::Text(CowStr::from(text)),
-                })
+                };
+                (Some(code), Some(Event::End(TagEnd::CodeBlock)))
             }
-            (_, ev) => Some(ev),
+            (_, ev) => (Some(ev), None),
         }
     }
 }

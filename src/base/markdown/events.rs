@@ -6,13 +6,12 @@ use std::ops::Range;
 
 use pulldown_cmark::{CowStr, Event, Tag, TagEnd};
 
-use super::blocks::block;
+use super::blocks::{Code, block};
 use super::ids::{heading_id, unique_id};
 use super::text::{
     LineIndex, Piece, TextSection, push_collapsed, trim_end_space, words_general, words_plain,
 };
 use super::{Heading, Link, SECTION_TEXT};
-use crate::base::highlight::Highlighter;
 
 #[derive(Clone, Copy, PartialEq)]
 pub(super) enum Summary {
@@ -24,9 +23,8 @@ pub(super) enum Summary {
 /// The event transformer fed to `push_html`; collects headings, links, summary and word count on the way.
 pub(super) struct Events<'a, 'r, I> {
     pub(super) inner: I,
-    pub(super) highlighter: Option<&'r Highlighter>,
-    /// The language and the text so far of the code block being gathered to highlight.
-    pub(super) code: Option<(String, String)>,
+    /// Fenced code with a language, being gathered to be highlighted.
+    pub(super) code: Code<'r>,
     pub(super) anchors: bool,
     pub(super) rewrite: &'r dyn Fn(&str) -> Option<String>,
     pub(super) lines: LineIndex<'a>,
@@ -117,7 +115,11 @@ impl<'a, I> Events<'a, '_, I> {
         }
         self.follow(&mut ev, start);
         let ev = self.footnote(ev);
-        self.gather_code(ev).map(block)
+        let (now, then) = self.code.gather(ev);
+        if let Some(then) = then {
+            self.queue.push_back(block(then));
+        }
+        now.map(block)
     }
 
     /// Footnotes get ids of their own (`fn-note`), so that `[^note]` and a heading `## Note`

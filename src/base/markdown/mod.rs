@@ -16,6 +16,7 @@ use pulldown_cmark::{Event, Parser, Tag, TagEnd, html};
 use serde::Serialize;
 
 use crate::base::highlight::Highlighter;
+use blocks::Code;
 pub use blocks::fence_language;
 use events::{Events, Summary};
 pub use ids::{heading_id, slugify};
@@ -107,8 +108,7 @@ pub fn render(body: &str, opts: &Options, rewrite: &dyn Fn(&str) -> Option<Strin
     }
     let mut events = Events {
         inner: Parser::new_ext(body, md).into_offset_iter(),
-        highlighter: opts.highlighter.as_deref(),
-        code: None,
+        code: Code::new(opts.highlighter.as_deref()),
         anchors: opts.heading_anchors,
         rewrite,
         lines: LineIndex::new(body),
