@@ -635,20 +635,7 @@ fn rebuild_removes_outputs_without_a_source() {
 
 #[test]
 fn the_real_guide_builds() {
-    let tmp = tempfile::tempdir().expect("a temporary folder");
-    let dest = tmp.path().join("site");
-    let root = common::repo_root();
-    let run = common::run_in(
-        tmp.path(),
-        &[
-            "build",
-            root.to_str().expect("UTF-8 path"),
-            "-d",
-            dest.to_str().expect("UTF-8 path"),
-            "--base-url",
-            "https://example.github.io/rekindle/",
-        ],
-    );
+    let (tmp, dest, run) = common::build_the_guide();
     run.assert_ok();
     assert!(run.stdout.starts_with("Built "), "{}", run.stdout);
     let index = fs::metadata(dest.join("search-index.json"))

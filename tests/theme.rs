@@ -189,20 +189,7 @@ fn a_title_cannot_break_out_of_the_json_ld() {
 
 /// Builds the guide itself into a temporary folder under its published address.
 fn the_guide() -> (tempfile::TempDir, BTreeMap<String, Vec<u8>>) {
-    let tmp = tempfile::tempdir().expect("a temporary folder");
-    let dest = tmp.path().join("site");
-    let root = common::repo_root();
-    let run = common::run_in(
-        tmp.path(),
-        &[
-            "build",
-            root.to_str().expect("UTF-8 path"),
-            "-d",
-            dest.to_str().expect("UTF-8 path"),
-            "--base-url",
-            "https://example.github.io/rekindle/",
-        ],
-    );
+    let (tmp, dest, run) = common::build_the_guide();
     run.assert_ok();
     let files = snapshot(&dest);
     (tmp, files)

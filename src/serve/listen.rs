@@ -152,6 +152,19 @@ mod tests {
     use crate::serve::server::Allowed;
     use crate::write::Files;
 
+    /// Serves an empty site from `listener` on a thread of its own; returns its port.
+    fn serve_nothing(listener: TcpListener) -> u16 {
+        let port = listener.local_addr().unwrap().port();
+        let shared = Arc::new(Shared {
+            files: RwLock::new(Arc::new(Files::new())),
+            hub: Hub::new(1),
+            base: RwLock::new("/".into()),
+            allowed: Allowed::new("127.0.0.1", port),
+        });
+        std::thread::spawn(move || run(listener, shared));
+        port
+    }
+
     /// On Linux, a read timeout on the listening socket makes `accept` time out too, which
     /// ends tiny_http's accept loop: the server listens again, and every request is answered.
     #[test]
@@ -161,14 +174,7 @@ mod tests {
         socket
             .set_read_timeout(Some(Duration::from_millis(100)))
             .unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let shared = Arc::new(Shared {
-            files: RwLock::new(Arc::new(Files::new())),
-            hub: Hub::new(1),
-            base: RwLock::new("/".into()),
-            allowed: Allowed::new("127.0.0.1", port),
-        });
-        std::thread::spawn(move || run(listener, shared));
+        let port = serve_nothing(listener);
         for _ in 0..4 {
             std::thread::sleep(Duration::from_millis(300));
             let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
@@ -189,14 +195,7 @@ mod tests {
     #[test]
     fn an_http_1_0_event_stream_is_refused_with_505() {
         let listener = bind(([127, 0, 0, 1], 0).into()).unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let shared = Arc::new(Shared {
-            files: RwLock::new(Arc::new(Files::new())),
-            hub: Hub::new(1),
-            base: RwLock::new("/".into()),
-            allowed: Allowed::new("127.0.0.1", port),
-        });
-        std::thread::spawn(move || run(listener, shared));
+        let port = serve_nothing(listener);
         let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
         stream
             .set_read_timeout(Some(Duration::from_secs(10)))

@@ -68,6 +68,26 @@ pub fn run_in(dir: &Path, args: &[&str]) -> Run {
     output(&mut command(dir, args))
 }
 
+/// Builds the repository's own guide under its published address into `<tmp>/site`;
+/// returns the temporary folder, the build dir and the run.
+pub fn build_the_guide() -> (TempDir, PathBuf, Run) {
+    let tmp = tempfile::tempdir().expect("a temporary folder");
+    let dest = tmp.path().join("site");
+    let root = repo_root();
+    let run = run_in(
+        tmp.path(),
+        &[
+            "build",
+            root.to_str().expect("UTF-8 path"),
+            "-d",
+            dest.to_str().expect("UTF-8 path"),
+            "--base-url",
+            "https://example.github.io/rekindle/",
+        ],
+    );
+    (tmp, dest, run)
+}
+
 /// A fixture site copied into a fresh temporary folder.
 pub struct Site {
     dir: TempDir,
