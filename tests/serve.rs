@@ -1089,7 +1089,12 @@ fn a_thousand_rebuilds_leak_nothing() {
     eprintln!(
         "after 100 rebuilds {rss_100} KiB, {threads_100} threads; after 1,000 {rss_1000} KiB, {threads_1000} threads"
     );
-    assert_eq!(threads_1000, threads_100, "threads");
+    // A leak grows; a thread that happened to be finishing while the first sample was
+    // taken (one more at 100 than at 1,000, seen once in CI) is not one.
+    assert!(
+        threads_1000 <= threads_100,
+        "threads grew from {threads_100} to {threads_1000}"
+    );
     assert!(
         rss_1000 < rss_100 + 4096,
         "memory grew from {rss_100} KiB to {rss_1000} KiB"
